@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+/// \file
+/// The library never prints. Messages that kmod's libkmod would log go to a
+/// DiagnosticSink that the tool installs; the tool decides the prefix format,
+/// the threshold and the destination (stderr or syslog).
+
+#include <string_view>
+
+namespace kmodx {
+
+/// syslog priorities, as kmod uses them for its threshold.
+enum class Severity : int { fatal = 2, error = 3, warning = 4, notice = 5, info = 6, debug = 7 };
+
+class DiagnosticSink {
+ public:
+  virtual ~DiagnosticSink() = default;
+  /// \p message has no trailing newline.
+  virtual void report(Severity severity, std::string_view message) = 0;
+};
+
+/// Discards everything; the default when a caller does not care.
+class NullSink final : public DiagnosticSink {
+ public:
+  void report(Severity, std::string_view) override {}
+};
+
+}  // namespace kmodx
