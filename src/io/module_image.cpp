@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "kmodx/module_image.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <variant>
+#include <vector>
+
+#include "io/decompressors.hpp"
+#include "util/mapped_file.hpp"
+
+namespace kmodx {
+namespace {
+
+struct Format {
+  std::array<unsigned char, 6> magic;
+  std::size_t magic_len;
+  Compression compression;
+  std::string_view name;
+  io::Decompressor decompress;
+};
+
+// Checked in order; the first whose magic prefixes the file wins.
+constexpr std::array<Format, 3> kFormats{{
+    {{0x28, 0xB5, 0x2F, 0xFD}, 4, Compression::zstd, "zstd", &io::decompress_zstd},
+    {{0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00}, 6, Compression::xz, "xz", &io::decompress_xz},
+    {{0x1F, 0x8B}, 2, Compression::gzip, "gzip", &io::decompress_gzip},
+}};
+
+// libkmod reads this many bytes to sniff the format and refuses shorter files.
+constexpr std::size_t kMagicProbeSize = 6;
+
+const Format* find_format(std::span<const std::byte> head) {
+  for (const Format& f : kFormats) {
+    if (head.size() >= f.magic_len &&
+        std::memcmp(head.data(), f.magic.data(), f.magic_len) == 0)
+      return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+struct ModuleImage::Storage {
+  std::variant<MappedFile, std::vector<std::byte>> data;
+};
+
+std::string_view compression_name(Compression c) {
+  for (const Format& f : kFormats)
+    if (f.compression == c) return f.name;
+  return "none";
+}
+
+Compression detect_compression(std::span<const std::byte> head) {
+  const Format* f = find_format(head);
+  return f ? f->compression : Compression::none;
+}
+
+ModuleImage::ModuleImage(std::unique_ptr<Storage> storage, std::span<const std::byte> bytes,
+                         Compression c, std::uint64_t file_size)
+    : storage_(std::move(storage)), bytes_(bytes), compression_(c), file_size_(file_size) {}
+ModuleImage::ModuleImage(ModuleImage&&) noexcept = default;
+ModuleImage& ModuleImage::operator=(ModuleImage&&) noexcept = default;
+ModuleImage::~ModuleImage() = default;
+
+namespace {
+
+Result<ModuleImage> decompress_into_image(const Format& f, std::span<const std::byte> data,
+                                          std::string_view name, const OpenOptions& options,
+                                          auto make_image) {
+  std::vector<std::byte> out;
+  auto r = f.decompress(data, options.max_decompressed_size, out);
+  if (!r) {
+    Error e = std::move(r).take_error();
+    e.detail = std::string(name) + ": " + e.detail;
+    return e;
+  }
+  return make_image(std::move(out), f.compression);
+}
+
+}  // namespace
+
+Result<ModuleImage> ModuleImage::open(const std::string& path, const OpenOptions& options) {
+  auto mapped = MappedFile::open(path);
+  if (!mapped) return std::move(mapped).take_error();
+  auto data = mapped->bytes();
+  if (data.size() < kMagicProbeSize)
+    return make_error(EINVAL, path + ": file is " + std::to_string(data.size()) +
+                                  " bytes, too short to be a module");
+  const std::uint64_t file_size = data.size();
+  const Format* f = find_format(data);
+  if (f == nullptr) {
+    auto storage = std::make_unique<Storage>(Storage{std::move(*mapped)});
+    auto bytes = std::get<MappedFile>(storage->data).bytes();
+    return ModuleImage(std::move(storage), bytes, Compression::none, file_size);
+  }
+  return decompress_into_image(*f, data, path, options,
+                               [&](std::vector<std::byte> out, Compression c) {
+                                 auto storage = std::make_unique<Storage>(Storage{std::move(out)});
+                                 std::span<const std::byte> bytes =
+                                     std::get<std::vector<std::byte>>(storage->data);
+                                 return ModuleImage(std::move(storage), bytes, c, file_size);
+                               });
+}
+
+Result<ModuleImage> ModuleImage::from_bytes(std::span<const std::byte> data, std::string_view name,
+                                            const OpenOptions& options) {
+  if (data.size() < kMagicProbeSize)
+    return make_error(EINVAL, std::string(name) + ": too short to be a module");
+  auto make = [&](std::vector<std::byte> out, Compression c) {
+    auto storage = std::make_unique<Storage>(Storage{std::move(out)});
+    std::span<const std::byte> bytes = std::get<std::vector<std::byte>>(storage->data);
+    return ModuleImage(std::move(storage), bytes, c, data.size());
+  };
+  const Format* f = find_format(data);
+  if (f == nullptr) return make(std::vector<std::byte>(data.begin(), data.end()), Compression::none);
+  return decompress_into_image(*f, data, name, options, make);
+}
+
+}  // namespace kmodx

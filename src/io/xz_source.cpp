@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <lzma.h>
+
+#include <cerrno>
+#include <string>
+
+#include "io/decompressors.hpp"
+
+namespace kmodx::io {
+namespace {
+
+const char* lzma_reason(lzma_ret r) {
+  switch (r) {
+    case LZMA_MEM_ERROR: return "memory allocation failed";
+    case LZMA_FORMAT_ERROR: return "file format not recognized";
+    case LZMA_OPTIONS_ERROR: return "unsupported compression options";
+    case LZMA_DATA_ERROR: return "file is corrupt";
+    case LZMA_BUF_ERROR: return "unexpected end of input";
+    case LZMA_UNSUPPORTED_CHECK: return "unsupported integrity check";
+    default: return "unknown error";
+  }
+}
+
+}  // namespace
+
+Result<void> decompress_xz(std::span<const std::byte> input, std::uint64_t limit,
+                           std::vector<std::byte>& out) {
+  lzma_stream strm = LZMA_STREAM_INIT;
+  // LZMA_CONCATENATED as libkmod: several .xz streams back to back are one file.
+  lzma_ret r = lzma_stream_decoder(&strm, UINT64_MAX, LZMA_CONCATENATED);
+  if (r != LZMA_OK) return make_error(EINVAL, std::string("xz: ") + lzma_reason(r));
+  strm.next_in = reinterpret_cast<const uint8_t*>(input.data());
+  strm.avail_in = input.size();
+  std::size_t used = 0;
+  Result<void> result;
+  for (;;) {
+    if (used == out.size()) {
+      auto tail = grow_output(out, used, limit);
+      if (!tail) {
+        result = std::move(tail).take_error();
+        break;
+      }
+    }
+    strm.next_out = reinterpret_cast<uint8_t*>(out.data() + used);
+    strm.avail_out = out.size() - used;
+    r = lzma_code(&strm, LZMA_FINISH);
+    used = out.size() - strm.avail_out;
+    if (r == LZMA_STREAM_END) break;
+    if (r != LZMA_OK) {
+      result = make_error(EINVAL, std::string("xz: ") + lzma_reason(r));
+      break;
+    }
+  }
+  lzma_end(&strm);
+  out.resize(used);
+  return result;
+}
+
+}  // namespace kmodx::io

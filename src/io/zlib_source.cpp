@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <zlib.h>
+
+#include <cerrno>
+#include <string>
+
+#include "io/decompressors.hpp"
+
+namespace kmodx::io {
+
+Result<void> decompress_gzip(std::span<const std::byte> input, std::uint64_t limit,
+                             std::vector<std::byte>& out) {
+  z_stream z{};
+  // 16 + MAX_WBITS: gzip wrapper only (we get here on the 1F 8B magic).
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return make_error(ENOMEM, "gzip: inflateInit2 failed");
+  const auto* next = reinterpret_cast<const Bytef*>(input.data());
+  std::size_t left = input.size();
+  std::size_t used = 0;
+  Result<void> result;
+  for (;;) {
+    if (used == out.size()) {
+      auto tail = grow_output(out, used, limit);
+      if (!tail) {
+        result = std::move(tail).take_error();
+        break;
+      }
+    }
+    // zlib counts in uInt; feed huge inputs in slices.
+    uInt in_chunk = static_cast<uInt>(std::min<std::size_t>(left, 1u << 30));
+    uInt out_chunk = static_cast<uInt>(std::min<std::size_t>(out.size() - used, 1u << 30));
+    z.next_in = const_cast<Bytef*>(next);
+    z.avail_in = in_chunk;
+    z.next_out = reinterpret_cast<Bytef*>(out.data() + used);
+    z.avail_out = out_chunk;
+    int r = inflate(&z, Z_NO_FLUSH);
+    std::size_t consumed = in_chunk - z.avail_in;
+    next += consumed;
+    left -= consumed;
+    used += out_chunk - z.avail_out;
+    if (r == Z_STREAM_END) {
+      // Like gzread(): another member may follow; anything else is ignored.
+      if (left >= 2 && next[0] == 0x1f && next[1] == 0x8b) {
+        inflateReset(&z);
+        continue;
+      }
+      break;
+    }
+    if (r == Z_BUF_ERROR && left == 0 && z.avail_out != 0) {
+      result = make_error(EINVAL, "gzip: unexpected end of compressed data");
+      break;
+    }
+    if (r != Z_OK && r != Z_BUF_ERROR) {
+      result = make_error(EINVAL, std::string("gzip: ") + (z.msg ? z.msg : "corrupt data"));
+      break;
+    }
+  }
+  inflateEnd(&z);
+  out.resize(used);
+  return result;
+}
+
+}  // namespace kmodx::io
