@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+/// \file
+/// Finding modules by user-supplied name in one module directory
+/// (`/lib/modules/<release>`), through the indexes depmod writes. This is the
+/// configuration-free part of libkmod's lookup (spec §8.2): modprobe adds
+/// config aliases and install commands in front of it.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kmodx/result.hpp"
+
+namespace kmodx {
+
+struct ModuleRef {
+  std::string name;                 ///< normalised module name
+  std::optional<std::string> path;  ///< absolute path of the module file, if known
+  std::string alias;                ///< what it was found through (empty: its name)
+  bool builtin = false;             ///< found in modules.builtin(.alias).bin
+};
+
+class ModuleDirectory {
+ public:
+  explicit ModuleDirectory(std::string dirname) : dirname_(std::move(dirname)) {}
+  const std::string& dirname() const { return dirname_; }
+
+  /// Full lookup: modules.dep.bin (exact, unless the name has a ':'),
+  /// modules.symbols.bin (for "symbol:" names), modules.alias.bin,
+  /// modules.builtin.bin, modules.builtin.alias.bin; the first step with a
+  /// result wins. EINVAL when the name is not a valid alias (unbalanced
+  /// brackets). A missing or unusable index contributes nothing.
+  Result<std::vector<ModuleRef>> lookup(std::string_view name) const;
+
+  /// Name-only lookup (modinfo -m): modules.dep.bin, then modules.builtin.bin,
+  /// then modules.builtin.alias.bin; first result only.
+  std::optional<ModuleRef> lookup_name(std::string_view name) const;
+
+  /// A module created from a file path: name from the file name, absolute path.
+  static ModuleRef from_path(std::string_view path);
+
+  /// Resolves path and builtin state of a module known only by name, as
+  /// libkmod does lazily for alias results.
+  void complete(ModuleRef& module) const;
+
+ private:
+  std::optional<std::string> dep_line(std::string_view name) const;
+  bool in_builtin_index(std::string_view name) const;
+  std::string index_path(std::string_view file) const { return dirname_ + "/" + std::string(file); }
+
+  std::string dirname_;
+};
+
+}  // namespace kmodx

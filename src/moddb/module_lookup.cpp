@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "kmodx/module_lookup.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "kmodx/index.hpp"
+#include "util/names.hpp"
+
+namespace kmodx {
+namespace {
+
+constexpr std::string_view kDepIndex = "modules.dep.bin";
+constexpr std::string_view kAliasIndex = "modules.alias.bin";
+constexpr std::string_view kSymbolsIndex = "modules.symbols.bin";
+constexpr std::string_view kBuiltinIndex = "modules.builtin.bin";
+constexpr std::string_view kBuiltinAliasIndex = "modules.builtin.alias.bin";
+
+// libkmod opens an index per lookup when the tool did not preload them
+// (modinfo does not); an unreadable or corrupt index means "not found".
+std::optional<Index> open_index(const std::string& path) {
+  auto index = Index::open(path);
+  if (!index) return std::nullopt;
+  return std::move(index).value();
+}
+
+std::string current_directory() {
+  std::string buf(4096, '\0');
+  if (getcwd(buf.data(), buf.size()) == nullptr) return {};
+  buf.resize(buf.find('\0'));
+  return buf;
+}
+
+}  // namespace
+
+std::optional<std::string> ModuleDirectory::dep_line(std::string_view name) const {
+  auto index = open_index(index_path(kDepIndex));
+  if (!index) return std::nullopt;
+  return index->lookup_exact(name);
+}
+
+bool ModuleDirectory::in_builtin_index(std::string_view name) const {
+  auto index = open_index(index_path(kBuiltinIndex));
+  return index && index->lookup_exact(name).has_value();
+}
+
+void ModuleDirectory::complete(ModuleRef& module) const {
+  if (module.path || module.builtin) return;
+  if (auto line = dep_line(module.name)) {
+    std::string_view rel = std::string_view(*line).substr(0, line->find(':'));
+    module.path = !rel.empty() && rel.front() == '/' ? std::string(rel)
+                                                     : dirname_ + "/" + std::string(rel);
+    return;
+  }
+  module.builtin = in_builtin_index(module.name);
+}
+
+ModuleRef ModuleDirectory::from_path(std::string_view path) {
+  ModuleRef m;
+  auto name = path_to_modname(path);
+  if (name) m.name = std::move(name).value();
+  // libkmod keeps the path as given, made absolute but not normalised.
+  if (!path.empty() && path.front() == '/')
+    m.path = std::string(path);
+  else
+    m.path = current_directory() + "/" + std::string(path);
+  return m;
+}
+
+Result<std::vector<ModuleRef>> ModuleDirectory::lookup(std::string_view name) const {
+  auto normalized = alias_normalize(name);
+  if (!normalized) return std::move(normalized).take_error();
+  const std::string& q = *normalized;
+  std::vector<ModuleRef> found;
+
+  auto from_index = [&](std::string_view file, bool builtin) {
+    auto index = open_index(index_path(file));
+    if (!index) return;
+    for (IndexValue& v : index->search_wildcard(q)) {
+      ModuleRef m{std::move(v.value), std::nullopt, q, builtin};
+      complete(m);
+      found.push_back(std::move(m));
+    }
+  };
+
+  if (q.find(':') == std::string::npos) {
+    if (auto line = dep_line(q)) {
+      ModuleRef m{q, std::nullopt, {}, false};
+      complete(m);
+      found.push_back(std::move(m));
+      return found;
+    }
+  }
+  if (q.rfind("symbol:", 0) == 0) {
+    from_index(kSymbolsIndex, false);
+    if (!found.empty()) return found;
+  }
+  from_index(kAliasIndex, false);
+  if (!found.empty()) return found;
+  if (in_builtin_index(q)) {
+    found.push_back(ModuleRef{q, std::nullopt, {}, true});
+    return found;
+  }
+  from_index(kBuiltinAliasIndex, true);
+  return found;
+}
+
+std::optional<ModuleRef> ModuleDirectory::lookup_name(std::string_view name) const {
+  const std::string q = modname_normalize(name);
+  if (dep_line(q)) {
+    ModuleRef m{q, std::nullopt, {}, false};
+    complete(m);
+    return m;
+  }
+  if (in_builtin_index(q)) return ModuleRef{q, std::nullopt, {}, true};
+  auto index = open_index(index_path(kBuiltinAliasIndex));
+  if (!index) return std::nullopt;
+  auto values = index->search_wildcard(q);
+  if (values.empty()) return std::nullopt;
+  return ModuleRef{std::move(values.front().value), std::nullopt, q, true};
+}
+
+}  // namespace kmodx

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "tools/cli.hpp"
+
+#include <sys/utsname.h>
+
+#include <cstdio>
+#include <iostream>
+
+namespace kmodx::tools {
+
+namespace po = boost::program_options;
+
+namespace {
+
+// getopt names a bad short option by its letter, a long one in full.
+std::string getopt_unknown(const std::string& token) {
+  if (token.rfind("--", 0) == 0) return "unrecognized option '" + token + "'";
+  return "invalid option -- '" + token.substr(token.size() > 1 ? 1 : 0, 1) + "'";
+}
+
+std::string getopt_missing(const std::string& token) {
+  if (token.rfind("--", 0) == 0) return "option '" + token + "' requires an argument";
+  return "option requires an argument -- '" + token.substr(token.size() > 1 ? 1 : 0, 1) + "'";
+}
+
+}  // namespace
+
+std::optional<CommandLine> parse_command_line(std::string_view prog, int argc, char** argv,
+                                              const po::options_description& desc) {
+  po::options_description all;
+  all.add(desc);
+  all.add_options()("kmodx-positional", po::value<std::vector<std::string>>());
+  po::positional_options_description positional;
+  positional.add("kmodx-positional", -1);
+  const auto style = po::command_line_style::unix_style;
+  try {
+    po::parsed_options parsed = po::command_line_parser(argc, argv)
+                                    .options(all)
+                                    .positional(positional)
+                                    .style(style)
+                                    .run();
+    CommandLine cl;
+    for (const po::option& opt : parsed.options) {
+      if (opt.string_key == "kmodx-positional") {
+        for (const auto& v : opt.value) cl.arguments.push_back(v);
+        continue;
+      }
+      cl.options.push_back({opt.string_key, opt.value.empty() ? std::string() : opt.value.front()});
+    }
+    return cl;
+  } catch (const po::unknown_option& e) {
+    std::cerr << prog << ": " << getopt_unknown(e.get_option_name()) << '\n';
+  } catch (const po::invalid_command_line_syntax& e) {
+    const std::string name = e.get_option_name();
+    if (e.kind() == po::invalid_syntax::missing_parameter) {
+      // Only the last word can lack its argument; Boost names the option by
+      // its long name, getopt by the spelling used.
+      std::string last = argc > 1 ? argv[argc - 1] : name;
+      std::cerr << prog << ": " << getopt_missing(last.rfind("--", 0) == 0 ? name : last) << '\n';
+    }
+    else if (e.kind() == po::invalid_syntax::extra_parameter)
+      std::cerr << prog << ": option '" << name << "' doesn't allow an argument\n";
+    else
+      std::cerr << prog << ": " << e.what() << '\n';
+  } catch (const po::ambiguous_option& e) {
+    std::cerr << prog << ": option '" << e.get_option_name() << "' is ambiguous\n";
+  } catch (const po::error& e) {
+    std::cerr << prog << ": " << e.what() << '\n';
+  }
+  return std::nullopt;
+}
+
+void print_version() {
+  std::printf("kmodx version %s\n+ZSTD +XZ +ZLIB +OPENSSL -MBEDTLS\n", KMODX_VERSION);
+}
+
+std::string running_kernel_release() {
+  struct utsname u {};
+  if (uname(&u) != 0) return {};
+  return u.release;
+}
+
+}  // namespace kmodx::tools

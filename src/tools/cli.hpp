@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+// Command-line parsing shared by every tool: Boost.Program_options set up to
+// behave like kmod's getopt_long (bundled short options, "-Fx" and "-F x",
+// "--field=x" and "--field x", unambiguous long prefixes, options and
+// arguments in any order, "--" ends options), with getopt's error texts.
+// Options come back in command-line order because kmod's tools let a later
+// option override an earlier one (modinfo -a -F license prints licenses).
+
+#include <boost/program_options.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kmodx::tools {
+
+struct CommandLineOption {
+  std::string name;   ///< long name as declared
+  std::string value;  ///< empty for flags
+};
+
+struct CommandLine {
+  std::vector<CommandLineOption> options;  ///< in command-line order
+  std::vector<std::string> arguments;      ///< non-option arguments, in order
+};
+
+/// Parses argv[1..]. On a usage error prints getopt's message as
+/// "<prog>: <text>" on stderr and returns nullopt (the tool exits 1).
+std::optional<CommandLine> parse_command_line(std::string_view prog, int argc, char** argv,
+                                              const boost::program_options::options_description& desc);
+
+/// The two --version lines every tool prints.
+void print_version();
+
+/// Kernel release of the running system (uname -r).
+std::string running_kernel_release();
+
+}  // namespace kmodx::tools

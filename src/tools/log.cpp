@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "tools/log.hpp"
+
+#include <syslog.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace kmodx::tools {
+namespace {
+
+std::string level_word(int priority) {
+  switch (priority) {
+    case 2: return "FATAL";
+    case 3: return "ERROR";
+    case 4: return "WARNING";
+    case 5: return "NOTICE";
+    case 6: return "INFO";
+    case 7: return "DEBUG";
+    default: {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "LOG-%03d", priority);
+      return buf;
+    }
+  }
+}
+
+}  // namespace
+
+void ToolLog::use_syslog(bool on) {
+  if (on && !syslog_) openlog(prog_.c_str(), LOG_CONS, LOG_DAEMON);
+  syslog_ = on;
+}
+
+void ToolLog::report(Severity severity, std::string_view message) {
+  const int priority = static_cast<int>(severity);
+  if (priority > threshold_) return;
+  const std::string level = level_word(priority);
+  if (syslog_) {
+    syslog(priority, "%s: %.*s", level.c_str(), static_cast<int>(message.size()), message.data());
+  } else {
+    std::string line = prog_ + ": " + level + ": ";
+    line.append(message);
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  }
+  if (severity == Severity::fatal) std::exit(EXIT_FAILURE);
+}
+
+}  // namespace kmodx::tools

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+// The tools' message printer, kmod's format: "<prog>: <LEVEL>: <message>\n" on
+// stderr, or "<LEVEL>: <message>" to syslog with -s. A message above the
+// threshold is dropped; a FATAL that is printed ends the process with 1.
+
+#include <string>
+#include <string_view>
+
+#include "kmodx/diag.hpp"
+
+namespace kmodx::tools {
+
+class ToolLog final : public DiagnosticSink {
+ public:
+  explicit ToolLog(std::string prog) : prog_(std::move(prog)) {}
+
+  void set_threshold(int priority) { threshold_ = priority; }
+  void use_syslog(bool on);
+  const std::string& prog() const { return prog_; }
+
+  void report(Severity severity, std::string_view message) override;
+  void error(std::string_view message) { report(Severity::error, message); }
+  void warning(std::string_view message) { report(Severity::warning, message); }
+
+ private:
+  std::string prog_;
+  int threshold_ = static_cast<int>(Severity::warning);
+  bool syslog_ = false;
+};
+
+}  // namespace kmodx::tools

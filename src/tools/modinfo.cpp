@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// modinfo: print the .modinfo of modules given by path, name or alias, in
+// kmod's exact output format (spec §10).
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <list>
+#include <string>
+#include <vector>
+
+#include "kmodx/module_image.hpp"
+#include "kmodx/module_info.hpp"
+#include "kmodx/module_lookup.hpp"
+#include "tools/cli.hpp"
+#include "tools/log.hpp"
+#include "tools/tools.hpp"
+
+namespace kmodx::tools {
+namespace {
+
+namespace po = boost::program_options;
+
+struct Settings {
+  std::string field;  // empty: everything
+  char separator = '\n';
+  bool by_name = false;
+  std::string basedir;
+  std::string kernel_version;
+  bool dir_given = false;
+};
+
+void print_help(std::string_view prog) {
+  std::printf(
+      "Usage:\n"
+      "\t%s [options] <modulename|filename> [args]\n"
+      "Options:\n"
+      "\t-a, --author                Print only 'author'\n"
+      "\t-d, --description           Print only 'description'\n"
+      "\t-l, --license               Print only 'license'\n"
+      "\t-p, --parameters            Print only 'parm'\n"
+      "\t-n, --filename              Print only 'filename'\n"
+      "\t-0, --null                  Use \\0 instead of \\n\n"
+      "\t-m, --modname               Handle argument as module name instead of alias or filename\n"
+      "\t-F, --field FIELD           Print only provided FIELD\n"
+      "\t-k, --set-version VERSION   Use VERSION instead of $(uname -r)\n"
+      "\t-b, --basedir DIR           Use DIR as filesystem root for %s\n"
+      "\t-V, --version               Show version\n"
+      "\t-h, --help                  Show this help\n",
+      std::string(prog).c_str(), KMODX_MODULE_DIRECTORY);
+}
+
+// Module files are recognised by name before anything is opened, as kmod
+// does; all four compressions are compiled in here.
+bool has_module_extension(std::string_view path) {
+  for (std::string_view ext : {".ko", ".ko.gz", ".ko.xz", ".ko.zst"}) {
+    if (path.size() > ext.size() && path.substr(path.size() - ext.size()) == ext) {
+      // At least one character must come before the extension, and it must
+      // not be a path separator.
+      return path[path.size() - ext.size() - 1] != '/';
+    }
+  }
+  return false;
+}
+
+class Printer {
+ public:
+  Printer(const Settings& s, ToolLog& log) : s_(s), log_(log) {}
+
+  // One module's block; false when its info could not be read.
+  bool print(const ModuleRef& module, const ModuleDirectory& dir);
+
+ private:
+  struct Param {
+    std::string name, description, type;
+    bool has_description = false, has_type = false;
+  };
+
+  void put(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+  void sep() { std::fputc(s_.separator, stdout); }
+  void padded(std::string_view label, std::string_view value) {
+    std::printf("%-16s", std::string(label).c_str());
+    put(value);
+    sep();
+  }
+  bool collect_param(const InfoField& f, std::list<Param>& params);
+  void print_params(const std::list<Param>& params, bool block_style);
+
+  const Settings& s_;
+  ToolLog& log_;
+};
+
+bool Printer::collect_param(const InfoField& f, std::list<Param>& params) {
+  auto colon = f.value.find(':');
+  if (colon == std::string::npos) {
+    log_.error("Found invalid \"" + f.key + "=" + f.value + "\": missing ':'");
+    return false;
+  }
+  std::string name = f.value.substr(0, colon);
+  std::string rest = f.value.substr(colon + 1);
+  auto it = params.begin();
+  for (; it != params.end(); ++it)
+    if (it->name == name) break;
+  // A parameter seen for the first time goes to the head: kmod prints them in
+  // reverse order of first appearance.
+  if (it == params.end()) it = params.insert(params.begin(), Param{name, {}, {}});
+  if (f.key == "parm") {
+    it->description = std::move(rest);
+    it->has_description = true;
+  } else {
+    it->type = std::move(rest);
+    it->has_type = true;
+  }
+  return true;
+}
+
+void Printer::print_params(const std::list<Param>& params, bool block_style) {
+  for (const Param& p : params) {
+    std::string text = p.name + ":";
+    if (p.has_description && p.has_type)
+      text += p.description + " (" + p.type + ")";
+    else if (p.has_description)
+      text += p.description;
+    else if (block_style)
+      text += p.type;
+    else
+      text += " (" + p.type + ")";
+    if (block_style) {
+      padded("parm:", text);
+    } else {
+      put(text);
+      sep();
+    }
+  }
+}
+
+bool Printer::print(const ModuleRef& module, const ModuleDirectory& dir) {
+  const bool whole = s_.field.empty();
+  std::string path;
+  if (module.path) {
+    path = *module.path;
+  } else {
+    if (whole)
+      padded("name:", module.name);
+    else if (s_.field == "name") {
+      put(module.name);
+      sep();
+    }
+    path = "(builtin)";
+  }
+  if (s_.field == "filename") {
+    put(path);
+    sep();
+    return true;
+  }
+  if (whole) padded("filename:", path);
+
+  Result<std::vector<InfoField>> info = std::vector<InfoField>{};
+  if (module.builtin) {
+    info = read_builtin_info(dir.dirname() + "/modules.builtin.modinfo", module.name);
+    if (!info && info.error().code == ENOENT) return true;
+  } else {
+    auto image = ModuleImage::open(*module.path);
+    if (!image)
+      info = std::move(image).take_error();
+    else
+      info = read_module_info(image->bytes(), *module.path);
+  }
+  if (!info) {
+    log_.error("could not get modinfo from '" + module.name + "': " + std::strerror(info.error().code));
+    return false;
+  }
+
+  std::list<Param> params;
+  if (s_.field == "parm") {
+    for (const InfoField& f : *info)
+      if (f.key == "parm" || f.key == "parmtype") collect_param(f, params);
+    print_params(params, false);
+    return true;
+  }
+  for (const InfoField& f : *info) {
+    if (!whole) {
+      if (f.key == s_.field) {
+        put(f.value);
+        sep();
+      }
+      continue;
+    }
+    if (f.key == "parm" || f.key == "parmtype") {
+      collect_param(f, params);
+      continue;
+    }
+    // kmod 30 (Debian) does not list the build-id; it is there for -F build-id.
+    if (f.key == "build-id") continue;
+    if (s_.separator == '\0') {
+      put(f.key);
+      put("=");
+      put(f.value);
+      sep();
+      continue;
+    }
+    // Values start in column 17; longer keys get no padding (kmod 34+; kmod
+    // 30 printed len-15 spaces there through a negative printf width).
+    std::string line = f.key + ":";
+    if (f.key.size() < 16) line.append(15 - f.key.size(), ' ');
+    line += f.value;
+    line += '\n';
+    put(line);
+  }
+  if (whole) print_params(params, true);
+  return true;
+}
+
+std::optional<Settings> parse(std::string_view prog, int argc, char** argv,
+                              std::vector<std::string>& args, int& exit_code) {
+  po::options_description desc;
+  desc.add_options()("author,a", "")("description,d", "")("license,l", "")("parameters,p", "")(
+      "filename,n", "")("null,0", "")("modname,m", "")("field,F", po::value<std::string>(), "")(
+      "set-version,k", po::value<std::string>(), "")("basedir,b", po::value<std::string>(), "")(
+      "version,V", "")("help,h", "");
+  auto cl = parse_command_line(prog, argc, argv, desc);
+  if (!cl) {
+    exit_code = 1;
+    return std::nullopt;
+  }
+  Settings s;
+  for (const CommandLineOption& o : cl->options) {
+    if (o.name == "author") s.field = "author";
+    else if (o.name == "description") s.field = "description";
+    else if (o.name == "license") s.field = "license";
+    else if (o.name == "parameters") s.field = "parm";
+    else if (o.name == "filename") s.field = "filename";
+    else if (o.name == "null") s.separator = '\0';
+    else if (o.name == "modname") s.by_name = true;
+    else if (o.name == "field") s.field = o.value;
+    else if (o.name == "set-version") { s.kernel_version = o.value; s.dir_given = true; }
+    else if (o.name == "basedir") { s.basedir = o.value; s.dir_given = true; }
+    else if (o.name == "version") { print_version(); exit_code = 0; return std::nullopt; }
+    else if (o.name == "help") { print_help(prog); exit_code = 0; return std::nullopt; }
+  }
+  args = std::move(cl->arguments);
+  return s;
+}
+
+}  // namespace
+
+int modinfo_main(std::string_view prog, int argc, char** argv) {
+  ToolLog log{std::string(prog)};
+  std::vector<std::string> args;
+  int exit_code = 0;
+  auto settings = parse(prog, argc, argv, args, exit_code);
+  if (!settings) return exit_code;
+  if (args.empty()) {
+    log.error("missing module or filename.");
+    return 1;
+  }
+  std::string release =
+      settings->kernel_version.empty() ? running_kernel_release() : settings->kernel_version;
+  ModuleDirectory dir(settings->basedir + KMODX_MODULE_DIRECTORY + "/" + release);
+  Printer printer(*settings, log);
+
+  bool failed = false;
+  for (const std::string& arg : args) {
+    if (settings->by_name) {
+      auto module = dir.lookup_name(arg);
+      if (!module) {
+        log.error("Module name " + arg + " not found.");
+        failed = true;
+      } else if (!printer.print(*module, dir)) {
+        failed = true;
+      }
+      continue;
+    }
+    struct stat st {};
+    if (has_module_extension(arg) && stat(arg.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      ModuleRef module = ModuleDirectory::from_path(arg);
+      if (module.name.empty()) {
+        log.error("Module file " + arg + " not found.");
+        failed = true;
+      } else if (!printer.print(module, dir)) {
+        failed = true;
+      }
+      continue;
+    }
+    auto modules = dir.lookup(arg);
+    if (!modules) {
+      log.error("Module alias " + arg + " not found.");
+      failed = true;
+      continue;
+    }
+    if (modules->empty()) {
+      log.error("Module " + arg + " not found.");
+      failed = true;
+      continue;
+    }
+    for (const ModuleRef& m : *modules)
+      if (!printer.print(m, dir)) failed = true;
+  }
+  return failed ? 1 : 0;
+}
+
+}  // namespace kmodx::tools

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// depmod, modprobe, insmod, rmmod and lsmod are dispatched and answer --help
+// and --version like kmod; their real work lands with their own issues.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "tools/cli.hpp"
+#include "tools/tools.hpp"
+
+namespace kmodx::tools {
+namespace {
+
+constexpr const char* kDepmodHelp =
+    "Usage:\n"
+    "\t%s -[aA] [options] [forced_version]\n"
+    "\n"
+    "If no arguments (except options) are given, \"depmod -a\" is assumed\n"
+    "\n"
+    "depmod will output a dependency list suitable for the modprobe utility.\n"
+    "\n"
+    "Options:\n"
+    "\t-a, --all            Probe all modules\n"
+    "\t-A, --quick          Only does the work if there's a new module\n"
+    "\t-e, --errsyms        Report not supplied symbols\n"
+    "\t-n, --show           Write the dependency file on stdout only\n"
+    "\t-P, --symbol-prefix  Architecture symbol prefix\n"
+    "\t-C, --config PATH    Read configuration from PATH\n"
+    "\t-v, --verbose        Enable verbose mode\n"
+    "\t-w, --warn           Warn on duplicates\n"
+    "\t-V, --version        show version\n"
+    "\t-h, --help           show this help\n"
+    "\n"
+    "The following options are useful for people managing distributions:\n"
+    "\t-b, --basedir DIR    Root path (default: /).\n"
+    "\t-m, --moduledir DIR  Module directory (default: " KMODX_MODULE_DIRECTORY ").\n"
+    "\t-o, --outdir DIR     Output root path (default: same as <basedir>).\n"
+    "\t-F, --filesyms FILE  Use the file instead of the\n"
+    "\t                     current kernel symbols.\n"
+    "\t-E, --symvers FILE   Use Module.symvers file to check\n"
+    "\t                     symbol versions.\n";
+
+constexpr const char* kModprobeHelp =
+    "Usage:\n"
+    "\t%1$s [options] [-i] [-b] modulename\n"
+    "\t%1$s [options] -a [-i] [-b] modulename [modulename...]\n"
+    "\t%1$s [options] -r [-i] modulename\n"
+    "\t%1$s [options] -r -a [-i] modulename [modulename...]\n"
+    "\t%1$s [options] -c\n"
+    "\t%1$s [options] --show-modversions filename\n"
+    "Management Options:\n"
+    "\t-a, --all                   Consider every non-argument to\n"
+    "\t                            be a module name to be inserted\n"
+    "\t                            or removed (-r)\n"
+    "\t-r, --remove                Remove modules instead of inserting\n"
+    "\t    --remove-holders        Also remove module holders (use together with -r)\n"
+    "\t-w, --wait MSEC             When removing a module, wait up to MSEC for\n"
+    "\t                            module's refcount to become 0 so it can be\n"
+    "\t                            removed (use together with -r)\n"
+    "\t    --first-time            Fail if module already inserted or removed\n"
+    "\t-i, --ignore-install        Ignore install commands\n"
+    "\t-i, --ignore-remove         Ignore remove commands\n"
+    "\t-b, --use-blacklist         Apply blacklist to resolved alias.\n"
+    "\t-f, --force                 Force module insertion or removal.\n"
+    "\t                            implies --force-modversion and\n"
+    "\t                            --force-vermagic\n"
+    "\t    --force-modversion      Ignore module's version\n"
+    "\t    --force-vermagic        Ignore module's version magic\n"
+    "\n"
+    "Query Options:\n"
+    "\t-R, --show-alias            Print module(s) matching given alias and exit\n"
+    "\t-D, --show-depends          Print module dependencies and exit\n"
+    "\t-c, --show-config           Print known configuration and exit\n"
+    "\t    --show-modversions      Print module symbol version and exit\n"
+    "\t    --show-exports          Print module exported symbol versions and exit\n"
+    "\n"
+    "General Options:\n"
+    "\t-n, --dry-run               Do not execute operations, just print out\n"
+    "\t-C, --config FILE           Use FILE instead of default search paths\n"
+    "\t-d, --dirname DIR           Use DIR as filesystem root for " KMODX_MODULE_DIRECTORY "\n"
+    "\t-S, --set-version VERSION   Use VERSION instead of $(uname -r)\n"
+    "\t-s, --syslog                print to syslog, not stderr\n"
+    "\t-q, --quiet                 disable messages\n"
+    "\t-v, --verbose               enables more messages\n"
+    "\t-V, --version               show version\n"
+    "\t-h, --help                  show this help\n";
+
+constexpr const char* kInsmodHelp =
+    "Usage:\n"
+    "\t%s [options] filename [module options]\n"
+    "Options:\n"
+    "\t-f, --force              DANGEROUS: forces a module load, may cause\n"
+    "\t                         data corruption and crash your machine.\n"
+    "\t                         implies --force-modversion and\n"
+    "\t                         --force-vermagic\n"
+    "\t    --force-modversion   Ignore module's version\n"
+    "\t    --force-vermagic     Ignore module's version magic\n"
+    "\t-s, --syslog             print to syslog, not stderr\n"
+    "\t-v, --verbose            enables more messages\n"
+    "\t-V, --version            show version\n"
+    "\t-h, --help               show this help\n";
+
+constexpr const char* kRmmodHelp =
+    "Usage:\n"
+    "\t%s [options] modulenames\n"
+    "Options:\n"
+    "\t-f, --force       DANGEROUS: forces a module unload and may\n"
+    "\t                  crash your machine\n"
+    "\t-s, --syslog      print to syslog, not stderr\n"
+    "\t-v, --verbose     enables more messages\n"
+    "\t-V, --version     show version\n"
+    "\t-h, --help        show this help\n";
+
+constexpr const char* kLsmodHelp =
+    "Usage:\n"
+    "\t%s [options]\n"
+    "Options:\n"
+    "\t-s, --syslog      print to syslog, not stderr\n"
+    "\t-v, --verbose     enables more messages\n"
+    "\t-V, --version     show version\n"
+    "\t-h, --help        show this help\n";
+
+// Until a tool is implemented it only answers -h/--help and -V/--version.
+int pending(std::string_view prog, int argc, char** argv, const char* help) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
+      std::printf(help, std::string(prog).c_str());
+      return 0;
+    }
+    if (std::strcmp(argv[i], "-V") == 0 || std::strcmp(argv[i], "--version") == 0) {
+      print_version();
+      return 0;
+    }
+  }
+  std::fprintf(stderr, "%s: ERROR: not implemented yet in kmodx\n", std::string(prog).c_str());
+  return 1;
+}
+
+}  // namespace
+
+int depmod_main(std::string_view prog, int argc, char** argv) { return pending(prog, argc, argv, kDepmodHelp); }
+int modprobe_main(std::string_view prog, int argc, char** argv) { return pending(prog, argc, argv, kModprobeHelp); }
+int insmod_main(std::string_view prog, int argc, char** argv) { return pending(prog, argc, argv, kInsmodHelp); }
+int rmmod_main(std::string_view prog, int argc, char** argv) { return pending(prog, argc, argv, kRmmodHelp); }
+int lsmod_main(std::string_view prog, int argc, char** argv) { return pending(prog, argc, argv, kLsmodHelp); }
+
+}  // namespace kmodx::tools
