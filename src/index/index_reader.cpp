@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Lookups in kmod's .bin tries. The traversal orders follow libkmod's mmap
+// reader step by step, because the order of wildcard results decides which
+// module modprobe loads first; see the format description in
+// include/kmodx/index.hpp.
+
+#include "kmodx/index.hpp"
+
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+namespace kmodx {
+namespace {
+
+using namespace index_format;
+
+std::string hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::uint32_t load_be32(const std::byte* p) {
+  return (std::to_integer<std::uint32_t>(p[0]) << 24) | (std::to_integer<std::uint32_t>(p[1]) << 16) |
+         (std::to_integer<std::uint32_t>(p[2]) << 8) | std::to_integer<std::uint32_t>(p[3]);
+}
+
+// libkmod works on C strings: whatever follows a NUL in a query is invisible.
+std::string c_string(std::string_view s) {
+  std::size_t nul = s.find('\0');
+  return std::string(nul == std::string_view::npos ? s : s.substr(0, nul));
+}
+
+// A node whose parts have all been proven to lie inside the file.
+struct Node {
+  std::uint32_t offset = 0;
+  std::size_t bytes = 0;  // encoded size
+  std::string_view prefix;
+  unsigned first = kChildMax;  // first > last: no child table
+  unsigned last = 0;
+  std::size_t children = 0;  // file offset of the child reference table
+  std::uint32_t value_count = 0;
+  std::size_t values = 0;  // file offset of the first value record
+};
+
+// Decodes nodes on demand and records the first corruption it meets. One
+// Reader serves one lookup, so lookups on a shared Index stay independent.
+class Reader {
+ public:
+  Reader(std::span<const std::byte> file, const std::string& name, Error* corruption)
+      : data_(file.data()), size_(file.size()), name_(name), corruption_(corruption) {}
+
+  bool failed() const { return failed_; }
+
+  void corrupt(const std::string& what) {
+    if (failed_) return;
+    failed_ = true;
+    if (corruption_ != nullptr) *corruption_ = make_error(EBADMSG, name_ + ": " + what);
+  }
+
+  // A full walk of a tree parses each node once and each file byte at most
+  // once, so 1 unit per node plus the bytes scanned can only run out when
+  // some node is reachable more than once (a loop or a shared subtree).
+  // \p passes scales the allowance for searches that may legitimately
+  // revisit subtrees. Without a budget (exact lookups) every step consumes a
+  // key character instead, which bounds the work just as well.
+  void set_budget(std::size_t passes) { budget_ = (2 * size_ + 2) * passes; }
+  bool exhausted() const { return exhausted_; }
+
+  std::optional<Node> root() { return node_at(load_be32(data_ + kRootSlot), kRootSlot); }
+
+  std::optional<Node> child(const Node& parent, unsigned char label) {
+    if (parent.first > parent.last || label < parent.first || label > parent.last) return std::nullopt;
+    std::size_t slot = parent.children + 4 * std::size_t{label - parent.first};
+    return node_at(load_be32(data_ + slot), slot);
+  }
+
+  // Calls fn(priority, value) for each value record, in file order.
+  template <class Fn>
+  void for_each_value(const Node& n, Fn&& fn) const {
+    std::size_t p = n.values;
+    for (std::uint32_t i = 0; i < n.value_count; ++i) {
+      std::uint32_t priority = load_be32(data_ + p);
+      const char* s = reinterpret_cast<const char*>(data_ + p + 4);
+      std::size_t len = std::strlen(s);  // NUL proven present by node_at()
+      fn(priority, std::string_view(s, len));
+      p += 4 + len + 1;
+    }
+  }
+
+  std::string_view first_value(const Node& n) const {
+    return reinterpret_cast<const char*>(data_ + n.values + 4);
+  }
+
+  std::size_t file_size() const { return size_; }
+
+ private:
+  // The header word holding the root reference.
+  static constexpr std::size_t kRootSlot = 8;
+
+  // Returns the node \p ref (read from file offset \p slot) points to;
+  // nullopt for "no node" (offset 0) and for anything that fails a bounds
+  // check, after reporting it.
+  std::optional<Node> node_at(std::uint32_t ref, std::size_t slot) {
+    std::uint32_t off = ref & kOffsetMask;
+    if (off == 0) {
+      // Holes in child tables are normal; a root of 0 is never written.
+      if (slot == kRootSlot) corrupt("root reference is 0");
+      return std::nullopt;
+    }
+    if (exhausted_) return std::nullopt;
+    auto bad = [&](const std::string& what) -> std::optional<Node> {
+      corrupt("node at " + hex(off) + " (referenced at " + hex(slot) + "): " + what);
+      // The scan that failed may have run to the end of the file.
+      charge(off, off < size_ ? size_ - off : 0);
+      return std::nullopt;
+    };
+    if (off < kHeaderSize || off > size_) return bad("offset outside the node area of the file");
+
+    Node n;
+    n.offset = off;
+    std::size_t p = off;
+    if (ref & kFlagPrefix) {
+      const void* nul = std::memchr(data_ + p, 0, size_ - p);
+      if (nul == nullptr) return bad("prefix has no NUL before end of file");
+      std::size_t len = static_cast<const std::byte*>(nul) - (data_ + p);
+      n.prefix = std::string_view(reinterpret_cast<const char*>(data_ + p), len);
+      p += len + 1;
+    }
+    if (ref & kFlagChilds) {
+      if (size_ - p < 2) return bad("child table runs past end of file");
+      n.first = std::to_integer<unsigned>(data_[p]);
+      n.last = std::to_integer<unsigned>(data_[p + 1]);
+      p += 2;
+      if (n.first > n.last || n.last >= kChildMax)
+        return bad("invalid child range " + hex(n.first) + ".." + hex(n.last));
+      std::size_t count = n.last - n.first + 1;
+      if ((size_ - p) / 4 < count) return bad("child table runs past end of file");
+      n.children = p;
+      p += 4 * count;
+    }
+    if (ref & kFlagValues) {
+      if (size_ - p < 4) return bad("value count runs past end of file");
+      n.value_count = load_be32(data_ + p);
+      p += 4;
+      n.values = p;
+      // Checking every record now lets the lookups read values without
+      // further tests; each record is at least 5 bytes, so a huge count ends
+      // at the end of the file quickly.
+      for (std::uint32_t i = 0; i < n.value_count; ++i) {
+        if (size_ - p < 4) return bad("value " + std::to_string(i) + " runs past end of file");
+        p += 4;
+        const void* nul = std::memchr(data_ + p, 0, size_ - p);
+        if (nul == nullptr) return bad("value " + std::to_string(i) + " has no NUL before end of file");
+        p = static_cast<const std::byte*>(nul) - data_ + 1;
+      }
+    }
+    n.bytes = p - off;
+    if (!charge(off, n.bytes)) return std::nullopt;
+    return n;
+  }
+
+  bool charge(std::uint32_t off, std::size_t scanned) {
+    std::size_t cost = 1 + scanned;
+    if (cost <= budget_) {
+      budget_ -= cost;
+      return true;
+    }
+    exhausted_ = true;
+    corrupt("node at " + hex(off) + " is reached more often than a tree allows (reference loop?)");
+    return false;
+  }
+
+  const std::byte* data_;
+  std::size_t size_;
+  const std::string& name_;
+  Error* corruption_;
+  bool failed_ = false;
+  bool exhausted_ = false;
+  std::size_t budget_ = SIZE_MAX;
+};
+
+bool is_wildcard(char c) { return c == '*' || c == '?' || c == '['; }
+
+// libkmod's wildcard search: descend() follows the query literally until the
+// stored keys branch into a wildcard character, and all() then enumerates
+// every key below that point and lets fnmatch() decide.
+class WildcardSearch {
+ public:
+  WildcardSearch(Reader& reader, std::string query, Index::ReadMode mode)
+      : r_(reader), query_(std::move(query)), mode_(mode) {
+    r_.set_budget(query_.size() + 2);
+  }
+
+  std::vector<IndexValue> run() {
+    descend();
+    // libkmod inserts every hit before the first entry whose priority is >=
+    // its own: ascending priority, and among equals the latest hit first.
+    std::sort(hits_.begin(), hits_.end(), [](const Hit& a, const Hit& b) {
+      return a.priority != b.priority ? a.priority < b.priority : a.seq > b.seq;
+    });
+    std::vector<IndexValue> out;
+    out.reserve(hits_.size());
+    for (const Hit& h : hits_) out.push_back(IndexValue{h.priority, std::string(h.value)});
+    return out;
+  }
+
+ private:
+  struct Hit {
+    std::uint32_t priority;
+    std::size_t seq;
+    std::string_view value;
+  };
+
+  void add_values(const Node& n) {
+    const std::size_t first = hits_.size();
+    r_.for_each_value(n, [&](std::uint32_t prio, std::string_view v) {
+      hits_.push_back(Hit{prio, hits_.size(), v});
+    });
+    if (mode_ == Index::ReadMode::stream) {
+      // libkmod's file reader re-inserts a node's values in order before the
+      // search adds them: equal priorities reach the result reversed.
+      auto begin = hits_.begin() + static_cast<std::ptrdiff_t>(first);
+      std::stable_sort(begin, hits_.end(), [](const Hit& a, const Hit& b) {
+        return a.priority < b.priority;
+      });
+      for (auto it = begin; it != hits_.end();) {
+        auto end = std::find_if(it, hits_.end(), [&](const Hit& h) { return h.priority != it->priority; });
+        std::reverse(it, end);
+        it = end;
+      }
+      for (std::size_t i = first; i < hits_.size(); ++i) hits_[i].seq = i;
+    }
+  }
+
+  void descend() {
+    std::optional<Node> node = r_.root();
+    std::size_t k = 0;  // query characters consumed
+    while (node) {
+      const std::string_view prefix = node->prefix;
+      for (std::size_t j = 0; j < prefix.size(); ++j) {
+        if (is_wildcard(prefix[j])) {
+          all(*node, j, k + j, 1);
+          return;
+        }
+        if (k + j >= query_.size() || prefix[j] != query_[k + j]) return;
+      }
+      k += prefix.size();
+      for (char w : {'*', '?', '['}) {
+        if (std::optional<Node> c = r_.child(*node, static_cast<unsigned char>(w))) {
+          pattern_.assign(1, w);
+          all(*c, 0, k, 2);
+          pattern_.clear();
+        }
+      }
+      if (k == query_.size()) {
+        add_values(*node);
+        return;
+      }
+      node = r_.child(*node, static_cast<unsigned char>(query_[k]));
+      ++k;
+    }
+  }
+
+  // pattern_ holds the key from the first wildcard on; node.prefix[j..] comes
+  // next, and query_[k..] is the part of the query it has to match.
+  void all(const Node& node, std::size_t j, std::size_t k, std::size_t depth) {
+    if (depth > Index::kMaxDepth) {
+      r_.corrupt("node at " + hex(node.offset) + " lies deeper than " + std::to_string(Index::kMaxDepth) +
+                 " levels (reference loop?)");
+      return;
+    }
+    const std::size_t mark = pattern_.size();
+    pattern_.append(node.prefix.substr(j));
+    if (pattern_.size() > r_.file_size()) {
+      r_.corrupt("key at node " + hex(node.offset) + " is longer than the file (reference loop?)");
+      pattern_.resize(mark);
+      return;
+    }
+    for (unsigned ch = node.first; ch <= node.last && !r_.exhausted(); ++ch) {
+      std::optional<Node> c = r_.child(node, static_cast<unsigned char>(ch));
+      if (!c) continue;
+      pattern_.push_back(static_cast<char>(ch));
+      all(*c, 0, k, depth + 1);
+      pattern_.pop_back();
+    }
+    if (node.value_count > 0 && fnmatch(pattern_.c_str(), query_.c_str() + k, 0) == 0) add_values(node);
+    pattern_.resize(mark);
+  }
+
+  Reader& r_;
+  std::string query_;
+  Index::ReadMode mode_;
+  std::string pattern_;
+  std::vector<Hit> hits_;
+};
+
+// Pre-order walk shared by for_each() and verify(). \p seen, when given,
+// marks node offsets so that verify() can name the first node reached twice.
+class Walker {
+ public:
+  Walker(Reader& reader, const Index::Visitor* visit, std::vector<bool>* seen)
+      : r_(reader), visit_(visit), seen_(seen) {
+    r_.set_budget(1);
+  }
+
+  void run() {
+    if (std::optional<Node> root = r_.root()) walk(*root, 1, true);
+  }
+
+ private:
+  void walk(const Node& node, std::size_t depth, bool is_root) {
+    if (depth > Index::kMaxDepth) {
+      r_.corrupt("node at " + hex(node.offset) + " lies deeper than " + std::to_string(Index::kMaxDepth) +
+                 " levels (reference loop?)");
+      return;
+    }
+    if (seen_ != nullptr && !strict_checks(node, is_root)) return;
+    const std::size_t mark = key_.size();
+    key_.append(node.prefix);
+    if (key_.size() > r_.file_size()) {
+      r_.corrupt("key at node " + hex(node.offset) + " is longer than the file (reference loop?)");
+      key_.resize(mark);
+      return;
+    }
+    if (visit_ != nullptr) {
+      r_.for_each_value(node, [&](std::uint32_t prio, std::string_view v) { (*visit_)(key_, prio, v); });
+    }
+    for (unsigned ch = node.first; ch <= node.last && !r_.exhausted(); ++ch) {
+      std::optional<Node> c = r_.child(node, static_cast<unsigned char>(ch));
+      if (!c) continue;
+      key_.push_back(static_cast<char>(ch));
+      walk(*c, depth + 1, false);
+      key_.pop_back();
+    }
+    key_.resize(mark);
+  }
+
+  // What verify() adds on top of the lookups' checks: kmod's writers never
+  // share a node, never write an empty non-root node, and never flag an empty
+  // value list.
+  bool strict_checks(const Node& node, bool is_root) {
+    if ((*seen_)[node.offset]) {
+      r_.corrupt("node at " + hex(node.offset) + " is reachable more than once");
+      return false;
+    }
+    (*seen_)[node.offset] = true;
+    if (!is_root && node.first > node.last && node.value_count == 0) {
+      r_.corrupt("node at " + hex(node.offset) + " has neither children nor values");
+      return false;
+    }
+    return true;
+  }
+
+  Reader& r_;
+  const Index::Visitor* visit_;
+  std::vector<bool>* seen_;
+  std::string key_;
+};
+
+}  // namespace
+
+Result<Index> Index::open(const std::string& path) {
+  // O_NONBLOCK so that a FIFO in place of an index cannot block the caller;
+  // the S_ISREG test below refuses it.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return make_error(errno, path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return make_error(err, path + ": " + std::strerror(err));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return make_error(EINVAL, path + ": not a regular file");
+  }
+  if (st.st_size < static_cast<off_t>(kHeaderSize)) {
+    ::close(fd);
+    return make_error(EINVAL, path + ": too small for an index (" + std::to_string(st.st_size) + " bytes)");
+  }
+  std::size_t size = static_cast<std::size_t>(st.st_size);
+  void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  int err = errno;
+  ::close(fd);
+  if (map == MAP_FAILED) return make_error(err, path + ": mmap: " + std::strerror(err));
+  Index index;
+  index.map_ = map;
+  index.data_ = static_cast<const std::byte*>(map);
+  index.size_ = size;
+  index.name_ = path;
+  return check_header(std::move(index));
+}
+
+Result<Index> Index::from_bytes(std::vector<std::byte> bytes, std::string name) {
+  if (bytes.size() < kHeaderSize) {
+    return make_error(EINVAL, name + ": too small for an index (" + std::to_string(bytes.size()) + " bytes)");
+  }
+  Index index;
+  index.owned_ = std::move(bytes);
+  index.data_ = index.owned_.data();
+  index.size_ = index.owned_.size();
+  index.name_ = std::move(name);
+  return check_header(std::move(index));
+}
+
+Result<Index> Index::from_bytes(std::string_view bytes, std::string name) {
+  const auto* p = reinterpret_cast<const std::byte*>(bytes.data());
+  return from_bytes(std::vector<std::byte>(p, p + bytes.size()), std::move(name));
+}
+
+Result<Index> Index::check_header(Index index) {
+  // Same checks and messages as libkmod's index_mm_open().
+  std::uint32_t magic = load_be32(index.data_);
+  if (magic != kMagic) {
+    char buf[80];
+    std::snprintf(buf, sizeof buf, ": magic check fail: %x instead of %x", magic, kMagic);
+    return make_error(EINVAL, index.name_ + buf);
+  }
+  std::uint32_t major = load_be32(index.data_ + 4) >> 16;
+  if (major != kMajorVersion) {
+    char buf[80];
+    std::snprintf(buf, sizeof buf, ": major version check fail: %u instead of %u", major, kMajorVersion);
+    return make_error(EINVAL, index.name_ + buf);
+  }
+  return index;
+}
+
+Index::Index(Index&& other) noexcept { *this = std::move(other); }
+
+Index& Index::operator=(Index&& other) noexcept {
+  if (this == &other) return *this;
+  release();
+  map_ = std::exchange(other.map_, nullptr);
+  size_ = std::exchange(other.size_, 0);
+  data_ = std::exchange(other.data_, nullptr);
+  owned_ = std::move(other.owned_);
+  if (map_ == nullptr && data_ != nullptr) data_ = owned_.data();
+  name_ = std::move(other.name_);
+  return *this;
+}
+
+Index::~Index() { release(); }
+
+void Index::release() {
+  if (map_ != nullptr) munmap(map_, size_);
+  map_ = nullptr;
+  data_ = nullptr;
+  size_ = 0;
+  owned_.clear();
+}
+
+std::uint32_t Index::version() const { return load_be32(data_ + 4); }
+std::uint32_t Index::root_reference() const { return load_be32(data_ + 8); }
+
+std::optional<std::string> Index::lookup_exact(std::string_view key_view, Error* corruption) const {
+  Reader r(bytes(), name_, corruption);
+  const std::string key = c_string(key_view);
+  std::size_t k = 0;
+  // Every step consumes at least one key character, so the loop ends even if
+  // the references form a cycle.
+  for (std::optional<Node> node = r.root(); node;) {
+    if (key.compare(k, node->prefix.size(), node->prefix) != 0) return std::nullopt;
+    k += node->prefix.size();
+    if (k == key.size()) {
+      if (node->value_count == 0) return std::nullopt;
+      return std::string(r.first_value(*node));
+    }
+    node = r.child(*node, static_cast<unsigned char>(key[k]));
+    ++k;
+  }
+  return std::nullopt;
+}
+
+std::vector<IndexValue> Index::search_wildcard(std::string_view query, Error* corruption,
+                                               ReadMode mode) const {
+  Reader r(bytes(), name_, corruption);
+  return WildcardSearch(r, c_string(query), mode).run();
+}
+
+void Index::for_each(const Visitor& visit, Error* corruption) const {
+  Reader r(bytes(), name_, corruption);
+  Walker(r, &visit, nullptr).run();
+}
+
+void Index::dump(std::string_view prefix, std::string& out, Error* corruption) const {
+  for_each(
+      [&](std::string_view key, std::uint32_t, std::string_view value) {
+        out.append(prefix);
+        out.append(key);
+        out.push_back(' ');
+        out.append(value);
+        out.push_back('\n');
+      },
+      corruption);
+}
+
+Result<void> Index::verify() const {
+  Error error;
+  Reader r(bytes(), name_, &error);
+  std::vector<bool> seen(size_ + 1, false);
+  Walker(r, nullptr, &seen).run();
+  if (r.failed()) return error;
+  return {};
+}
+
+}  // namespace kmodx
