@@ -77,7 +77,7 @@ Result<std::vector<ModuleRef>> ModuleDirectory::lookup(std::string_view name) co
   auto from_index = [&](std::string_view file, bool builtin) {
     auto index = open_index(index_path(file));
     if (!index) return;
-    for (IndexValue& v : index->search_wildcard(q)) {
+    for (IndexValue& v : index->search_wildcard(q, nullptr, Index::ReadMode::stream)) {
       ModuleRef m{std::move(v.value), std::nullopt, q, builtin};
       complete(m);
       found.push_back(std::move(m));
@@ -116,7 +116,7 @@ std::optional<ModuleRef> ModuleDirectory::lookup_name(std::string_view name) con
   if (in_builtin_index(q)) return ModuleRef{q, std::nullopt, {}, true};
   auto index = open_index(index_path(kBuiltinAliasIndex));
   if (!index) return std::nullopt;
-  auto values = index->search_wildcard(q);
+  auto values = index->search_wildcard(q, nullptr, Index::ReadMode::stream);
   if (values.empty()) return std::nullopt;
   return ModuleRef{std::move(values.front().value), std::nullopt, q, true};
 }
