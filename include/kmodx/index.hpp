@@ -72,6 +72,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -167,12 +168,11 @@ class Index {
  private:
   Index() = default;
   static Result<Index> check_header(Index index);
-  void release();
 
+  struct Storage;  // a mapped file or an owned buffer
+  std::unique_ptr<Storage> storage_;
   const std::byte* data_ = nullptr;
   std::size_t size_ = 0;
-  void* map_ = nullptr;           // non-null when data_ is an mmap()ed file
-  std::vector<std::byte> owned_;  // backing store for from_bytes()
   std::string name_;
 };
 

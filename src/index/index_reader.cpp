@@ -6,11 +6,7 @@
 
 #include "kmodx/index.hpp"
 
-#include <fcntl.h>
 #include <fnmatch.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -18,6 +14,9 @@
 #include <cstdio>
 #include <cstring>
 #include <utility>
+#include <variant>
+
+#include "util/mapped_file.hpp"
 
 namespace kmodx {
 namespace {
@@ -370,34 +369,22 @@ class Walker {
 
 }  // namespace
 
+struct Index::Storage {
+  std::variant<MappedFile, std::vector<std::byte>> data;
+};
+
 Result<Index> Index::open(const std::string& path) {
-  // O_NONBLOCK so that a FIFO in place of an index cannot block the caller;
-  // the S_ISREG test below refuses it.
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return make_error(errno, path + ": " + std::strerror(errno));
-  struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    int err = errno;
-    ::close(fd);
-    return make_error(err, path + ": " + std::strerror(err));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return make_error(EINVAL, path + ": not a regular file");
-  }
-  if (st.st_size < static_cast<off_t>(kHeaderSize)) {
-    ::close(fd);
-    return make_error(EINVAL, path + ": too small for an index (" + std::to_string(st.st_size) + " bytes)");
-  }
-  std::size_t size = static_cast<std::size_t>(st.st_size);
-  void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  int err = errno;
-  ::close(fd);
-  if (map == MAP_FAILED) return make_error(err, path + ": mmap: " + std::strerror(err));
+  // MappedFile refuses FIFOs and directories before reading anything.
+  auto file = MappedFile::open(path);
+  if (!file) return std::move(file).take_error();
+  if (file->bytes().size() < kHeaderSize)
+    return make_error(EINVAL, path + ": too small for an index (" +
+                                  std::to_string(file->bytes().size()) + " bytes)");
   Index index;
-  index.map_ = map;
-  index.data_ = static_cast<const std::byte*>(map);
-  index.size_ = size;
+  index.storage_ = std::make_unique<Storage>(Storage{std::move(*file)});
+  auto bytes = std::get<MappedFile>(index.storage_->data).bytes();
+  index.data_ = bytes.data();
+  index.size_ = bytes.size();
   index.name_ = path;
   return check_header(std::move(index));
 }
@@ -407,9 +394,10 @@ Result<Index> Index::from_bytes(std::vector<std::byte> bytes, std::string name) 
     return make_error(EINVAL, name + ": too small for an index (" + std::to_string(bytes.size()) + " bytes)");
   }
   Index index;
-  index.owned_ = std::move(bytes);
-  index.data_ = index.owned_.data();
-  index.size_ = index.owned_.size();
+  index.storage_ = std::make_unique<Storage>(Storage{std::move(bytes)});
+  const auto& owned = std::get<std::vector<std::byte>>(index.storage_->data);
+  index.data_ = owned.data();
+  index.size_ = owned.size();
   index.name_ = std::move(name);
   return check_header(std::move(index));
 }
@@ -436,29 +424,9 @@ Result<Index> Index::check_header(Index index) {
   return index;
 }
 
-Index::Index(Index&& other) noexcept { *this = std::move(other); }
-
-Index& Index::operator=(Index&& other) noexcept {
-  if (this == &other) return *this;
-  release();
-  map_ = std::exchange(other.map_, nullptr);
-  size_ = std::exchange(other.size_, 0);
-  data_ = std::exchange(other.data_, nullptr);
-  owned_ = std::move(other.owned_);
-  if (map_ == nullptr && data_ != nullptr) data_ = owned_.data();
-  name_ = std::move(other.name_);
-  return *this;
-}
-
-Index::~Index() { release(); }
-
-void Index::release() {
-  if (map_ != nullptr) munmap(map_, size_);
-  map_ = nullptr;
-  data_ = nullptr;
-  size_ = 0;
-  owned_.clear();
-}
+Index::Index(Index&& other) noexcept = default;
+Index& Index::operator=(Index&& other) noexcept = default;
+Index::~Index() = default;
 
 std::uint32_t Index::version() const { return load_be32(data_ + 4); }
 std::uint32_t Index::root_reference() const { return load_be32(data_ + 8); }

@@ -104,7 +104,7 @@ driver=${KMODX_ORACLE_DRIVER:-}
 if [ -z "$driver" ]; then
   driver=$work/index-oracle
   if "${CXX:-g++}" -std=c++20 -O1 -I"$top/include" -I"$top/src" -I"$top/tests" -o "$driver" \
-       "$top/tests/main.cpp" "$top/tests/unit/index/index_oracle_test.cpp" "$top/src/index/index_reader.cpp" \
+       "$top/tests/main.cpp" "$top/tests/unit/index/index_oracle_test.cpp" "$top/src/index/index_reader.cpp" "$top/src/util/mapped_file.cpp" \
        "$top/src/index/trie_writer.cpp" "$top/src/util/names.cpp" 2> "$work/build.err"; then
     ok "build the oracle driver"
   else

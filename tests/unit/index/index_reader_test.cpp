@@ -124,7 +124,7 @@ TEST_CASE("open() maps a file and reports errno and the path", "[index]") {
 
   auto directory = Index::open(dir);
   REQUIRE_FALSE(directory.ok());
-  CHECK(directory.error().code == EINVAL);
+  CHECK(directory.error().code == EISDIR);
 
   const std::string small = dir + "/small.bin";
   f = std::fopen(small.c_str(), "wb");
