@@ -1,0 +1,274 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Build sample module trees from Debian's current kernel image package.
+#
+# Usage: debian-tree.sh [--print-only]
+#
+# 1. linux-image-amd64 (metapackage) -> linux-image-<kver> and its version;
+# 2. the .deb is downloaded (apt-get download) into
+#    ${XDG_CACHE_HOME:-$HOME/.cache}/kmodx/debs/ unless already there, and
+#    extracted once with dpkg -x;
+# 3. a deterministic sample of the package's modules (every k-th .ko path in
+#    bytewise order, about 320, plus a few well-known modules and their
+#    dependencies) is copied with its relative paths into four trees
+#      sample-plain, sample-xz, sample-zst, sample-gz  /lib/modules/<kver>/
+#    together with the package's modules.builtin, modules.builtin.modinfo and
+#    modules.order (the latter filtered to the sample, in package order);
+#    xz/zst/gz are recompressed with kbuild's settings;
+# 4. Debian's depmod (kmod 30) indexes plain, xz and zst.  kmod 30 has no zlib
+#    and ignores .ko.gz, so sample-gz gets no index files: compare gz
+#    results against the plain tree.
+#
+# Everything lives under ${XDG_CACHE_HOME:-$HOME/.cache}/kmodx/debian-tree/,
+# keyed by package, package version and sampling rule; a repeat run only
+# prints the result.  Progress goes to stderr.  stdout is a list of shell
+# assignments (values quoted for the shell, so `eval "$(debian-tree.sh)"`
+# works):
+#   KVER=6.1.0-56-amd64           kernel version (directory under lib/modules)
+#   PKG=linux-image-6.1.0-56-amd64
+#   PKG_VERSION=6.1.192-2
+#   SAMPLE_COUNT=338              modules in each tree
+#   SAMPLE_LIST=/.../sample.list  their paths relative to lib/modules/<kver>
+#                                 (uncompressed names, bytewise order)
+#   ROOT_plain=/.../sample-plain  -b directory; modules in $ROOT/lib/modules/$KVER
+#   ROOT_xz=... ROOT_zst=... ROOT_gz=...
+#   ENV_FILE=/.../env             the same assignments, for `. "$ENV_FILE"`
+# --print-only prints them without building anything (fails if not built).
+
+set -euo pipefail
+export LC_ALL=C
+
+prog=${0##*/}
+die() { echo "$prog: error: $*" >&2; exit 1; }
+log() { echo "$prog: $*" >&2; }
+
+print_only=0
+case ${1:-} in
+'') ;;
+--print-only) print_only=1 ;;
+-h|--help) sed -n '/^# Usage:/,/^# --print-only/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+*) die "unknown argument $1" ;;
+esac
+
+# Bump when the produced trees change for the same package and rule.
+FORMAT=1
+TARGET=320
+# Always sampled (if present), together with their dependency closure.
+INCLUDE=(
+	kernel/fs/fat/vfat.ko
+	kernel/fs/fat/fat.ko
+	kernel/drivers/net/vxlan/vxlan.ko
+	kernel/fs/fuse/fuse.ko
+	kernel/drivers/net/tun.ko
+	kernel/drivers/input/misc/uinput.ko
+	kernel/fs/btrfs/btrfs.ko
+	kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko
+	kernel/drivers/usb/storage/usb-storage.ko
+	kernel/drivers/md/dm-crypt.ko
+	kernel/net/8021q/8021q.ko
+	kernel/fs/nls/nls_cp437.ko
+)
+RULE="format=$FORMAT every-kth target=$TARGET k=floor(n/target) first=1 include=${INCLUDE[*]} closure=depends"
+
+cache_root=${XDG_CACHE_HOME:-$HOME/.cache}/kmodx
+debs=$cache_root/debs
+base=$cache_root/debian-tree
+mkdir -p "$debs" "$base"
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		die "need root to run: $*"
+	fi
+}
+
+need_cmd() {
+	local c=$1 p=$2
+	command -v "$c" >/dev/null 2>&1 && return 0
+	[ -x "/sbin/$c" ] && return 0
+	log "installing $p"
+	as_root apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+		install -y -qq --no-install-recommends "$p" >&2
+}
+need_cmd depmod kmod
+need_cmd xz xz-utils
+need_cmd zstd zstd
+need_cmd gzip gzip
+depmod=$(command -v depmod || echo /sbin/depmod)
+modinfo=$(command -v modinfo || echo /sbin/modinfo)
+
+# ---------------------------------------------------------------- package
+resolve_package() {
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -1) || true
+	if [ -n "$pkg" ]; then
+		ver=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null |
+			sed -n 's/^Version: //p' | head -1) || true
+	fi
+	if [ -z "$pkg" ] || [ -z "${ver:-}" ]; then
+		# No usable apt lists: fall back to the newest cached package.
+		local deb
+		deb=$(find "$debs" -maxdepth 1 -name 'linux-image-[0-9]*-amd64_*_amd64.deb' -printf '%f\n' |
+			sort -V | tail -1) || true
+		[ -n "$deb" ] || die "cannot resolve linux-image-amd64 (apt-cache) and no cached .deb in $debs"
+		log "apt-cache cannot resolve linux-image-amd64; using cached $deb"
+		pkg=${deb%%_*}
+		ver=${deb#*_}
+		ver=${ver%_amd64.deb}
+		ver=${ver//%3a/:}
+	fi
+	deb_name=${pkg}_${ver//:/%3a}_amd64.deb
+}
+
+pkg='' ver='' deb_name=''
+resolve_package
+kver=${pkg#linux-image-}
+key=$(printf '%s\n' "$pkg" "$ver" "$RULE" | sha256sum | cut -c1-12)
+dir=$base/${pkg}_${ver//:/%3a}-$key
+
+print_result() {
+	local f
+	{
+		printf 'KVER=%q\n' "$kver"
+		printf 'PKG=%q\n' "$pkg"
+		printf 'PKG_VERSION=%q\n' "$ver"
+		printf 'SAMPLE_COUNT=%q\n' "$(wc -l <"$dir/sample.list")"
+		printf 'SAMPLE_LIST=%q\n' "$dir/sample.list"
+		for f in plain xz zst gz; do
+			printf 'ROOT_%s=%q\n' "$f" "$dir/sample-$f"
+		done
+		printf 'ENV_FILE=%q\n' "$dir/env"
+	}
+}
+
+if [ -f "$dir/.complete" ]; then
+	log "using cached trees in $dir"
+	cat "$dir/env"
+	exit 0
+fi
+[ "$print_only" = 0 ] || die "trees not built yet ($dir)"
+
+exec 9>"$base/.lock"
+flock 9
+if [ -f "$dir/.complete" ]; then
+	cat "$dir/env"
+	exit 0
+fi
+
+# ---------------------------------------------------------------- download
+if [ ! -f "$debs/$deb_name" ]; then
+	log "downloading $pkg=$ver"
+	dl=$(mktemp -d "$debs/.dl.XXXXXX")
+	if ! (cd "$dl" && apt-get download -o APT::Sandbox::User=root "$pkg=$ver" >&2); then
+		log "download failed; refreshing apt lists once"
+		as_root apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+		(cd "$dl" && apt-get download -o APT::Sandbox::User=root "$pkg=$ver" >&2) ||
+			{ rm -rf "$dl"; die "apt-get download $pkg=$ver failed"; }
+	fi
+	[ -f "$dl/$deb_name" ] || { ls "$dl" >&2; rm -rf "$dl"; die "expected $deb_name"; }
+	mv "$dl/$deb_name" "$debs/$deb_name"
+	rm -rf "$dl"
+fi
+
+# ---------------------------------------------------------------- extract
+extract=$base/extract/${pkg}_${ver//:/%3a}
+if [ ! -f "$extract/.complete" ]; then
+	log "extracting $deb_name"
+	rm -rf "$extract" "$extract.tmp"
+	mkdir -p "$extract.tmp"
+	dpkg -x "$debs/$deb_name" "$extract.tmp"
+	touch "$extract.tmp/.complete"
+	mv "$extract.tmp" "$extract"
+fi
+src=$extract/lib/modules/$kver
+if [ ! -d "$src" ]; then
+	# The package name did not give the directory name: take the only one.
+	n=$(find "$extract/lib/modules" -mindepth 1 -maxdepth 1 -type d | wc -l)
+	[ "$n" -eq 1 ] || die "cannot find the module directory in $extract"
+	src=$(find "$extract/lib/modules" -mindepth 1 -maxdepth 1 -type d)
+	kver=${src##*/}
+fi
+
+# ---------------------------------------------------------------- sample
+tmp=$dir.tmp.$$
+trap 'rm -rf "$tmp"' EXIT
+rm -rf "$tmp"
+mkdir -p "$tmp"
+
+(cd "$src" && find kernel -name '*.ko' -type f) | sort >"$tmp/all.list"
+n_all=$(wc -l <"$tmp/all.list")
+[ "$n_all" -gt 0 ] || die "no modules in $src"
+k=$((n_all / TARGET))
+[ "$k" -ge 1 ] || k=1
+awk -v k="$k" '(NR - 1) % k == 0' "$tmp/all.list" >"$tmp/sample.0"
+
+# name -> path table for the dependency closure (module names use '_')
+awk '{ n = $0; sub(/.*\//, "", n); sub(/\.ko$/, "", n); gsub(/-/, "_", n); print n, $0 }' \
+	"$tmp/all.list" >"$tmp/names"
+: >"$tmp/include"
+for m in "${INCLUDE[@]}"; do
+	[ -f "$src/$m" ] && printf '%s\n' "$m" >>"$tmp/include"
+done
+# breadth-first closure over modinfo's depends= field
+todo=$(cat "$tmp/include")
+while [ -n "$todo" ]; do
+	next=
+	while IFS= read -r m; do
+		deps=$("$modinfo" -F depends "$src/$m" | tr ',' '\n')
+		while IFS= read -r d; do
+			[ -n "$d" ] || continue
+			p=$(awk -v n="$d" '$1 == n { print $2; exit }' "$tmp/names")
+			[ -n "$p" ] || continue
+			grep -qxF "$p" "$tmp/include" && continue
+			printf '%s\n' "$p" >>"$tmp/include"
+			next+=$p$'\n'
+		done <<<"$deps"
+	done <<<"$todo"
+	todo=${next%$'\n'}
+done
+sort -u "$tmp/sample.0" "$tmp/include" >"$tmp/sample.list"
+rm -f "$tmp/sample.0" "$tmp/names" "$tmp/include"
+count=$(wc -l <"$tmp/sample.list")
+log "sampled $count of $n_all modules (every ${k}th plus $(( ${#INCLUDE[@]} )) known ones and their deps)"
+
+# ---------------------------------------------------------------- trees
+for flavour in plain xz zst gz; do
+	md=$tmp/sample-$flavour/lib/modules/$kver
+	mkdir -p "$md"
+	while IFS= read -r rel; do
+		mkdir -p "$md/${rel%/*}"
+		cp "$src/$rel" "$md/$rel"
+	done <"$tmp/sample.list"
+	for f in modules.builtin modules.builtin.modinfo; do
+		[ -f "$src/$f" ] && cp "$src/$f" "$md/$f"
+	done
+	if [ -f "$src/modules.order" ]; then
+		grep -xFf "$tmp/sample.list" "$src/modules.order" >"$md/modules.order" || true
+	fi
+	case $flavour in
+	plain) continue ;;
+	xz) cmd='xz --check=crc32 --lzma2=dict=1MiB -f "$@"' ;;
+	zst) cmd='zstd -q -19 --rm -f "$@"' ;;
+	gz) cmd='gzip -n -9 -f "$@"' ;;
+	esac
+	log "compressing sample-$flavour"
+	(cd "$md" && tr '\n' '\0' <"$tmp/sample.list" | xargs -0 -n 16 -P 2 sh -c "$cmd" sh)
+done
+
+for flavour in plain xz zst; do
+	log "depmod sample-$flavour"
+	"$depmod" -b "$tmp/sample-$flavour" "$kver" ||
+		die "depmod -b sample-$flavour $kver failed"
+done
+
+rm -rf "$dir"
+mv "$tmp" "$dir"
+trap - EXIT
+print_result >"$dir/env"
+touch "$dir/.complete"
+cat "$dir/env"
