@@ -27,6 +27,19 @@ std::string level_word(int priority) {
 
 }  // namespace
 
+int log_priority_from_env() {
+  const char* env = std::getenv("KMOD_LOG");
+  if (env == nullptr || *env == '\0') return static_cast<int>(Severity::error);
+  char* end = nullptr;
+  long n = std::strtol(env, &end, 10);
+  if (end != env && *end == '\0') return static_cast<int>(n);
+  std::string_view word(env);
+  if (word.starts_with("err")) return static_cast<int>(Severity::error);
+  if (word.starts_with("info")) return static_cast<int>(Severity::info);
+  if (word.starts_with("debug")) return static_cast<int>(Severity::debug);
+  return static_cast<int>(Severity::error);
+}
+
 void ToolLog::use_syslog(bool on) {
   if (on && !syslog_) openlog(prog_.c_str(), LOG_CONS, LOG_DAEMON);
   syslog_ = on;

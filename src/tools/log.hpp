@@ -29,4 +29,8 @@ class ToolLog final : public DiagnosticSink {
   bool syslog_ = false;
 };
 
+/// The priority KMOD_LOG asks for (a number, or a word starting with "err",
+/// "info" or "debug", as libkmod reads it); ERR when unset or unreadable.
+int log_priority_from_env();
+
 }  // namespace kmodx::tools

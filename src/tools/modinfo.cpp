@@ -3,10 +3,12 @@
 // kmod's exact output format (spec §10).
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <list>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,7 +25,7 @@ namespace {
 namespace po = boost::program_options;
 
 struct Settings {
-  std::string field;  // empty: everything
+  std::optional<std::string> field;  // none: everything ("-F ''" matches no key)
   char separator = '\n';
   bool by_name = false;
   std::string basedir;
@@ -136,7 +138,7 @@ void Printer::print_params(const std::list<Param>& params, bool block_style) {
 }
 
 bool Printer::print(const ModuleRef& module, const ModuleDirectory& dir) {
-  const bool whole = s_.field.empty();
+  const bool whole = !s_.field.has_value();
   std::string path;
   if (module.path) {
     path = *module.path;
@@ -169,6 +171,9 @@ bool Printer::print(const ModuleRef& module, const ModuleDirectory& dir) {
   }
   if (!info) {
     log_.error("could not get modinfo from '" + module.name + "': " + std::strerror(info.error().code));
+    // kmod's line names only the module and errno; the detail says which
+    // file, section and offset. Shown with KMOD_LOG=info or debug.
+    log_.report(Severity::info, info.error().detail);
     return false;
   }
 
@@ -247,6 +252,7 @@ std::optional<Settings> parse(std::string_view prog, int argc, char** argv,
 
 int modinfo_main(std::string_view prog, int argc, char** argv) {
   ToolLog log{std::string(prog)};
+  log.set_threshold(std::max(log_priority_from_env(), static_cast<int>(Severity::warning)));
   std::vector<std::string> args;
   int exit_code = 0;
   auto settings = parse(prog, argc, argv, args, exit_code);

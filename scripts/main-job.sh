@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# README command 1: install what is missing, build, build the bundled fixture
+# modules into a module tree, and run kmodx's modinfo over it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh
+build=$(cd "${KMODX_BUILD_DIR:-build}" && pwd)
+root=$build/fixture-root
+rm -rf "$root"
+kver=$(bash tests/fixtures/build-fixtures.sh "$root" | tail -n 1)
+moddir=$root/lib/modules/$kver
+echo "== fixture tree: $moddir"
+cd "$moddir"
+find . -name '*.ko*' | sort | while read -r module; do
+  echo
+  echo "== modinfo $module"
+  "$build/modinfo" "$module"
+done
+echo
+echo "== modinfo -b $root -k $kver kx_top (by name, through modules.dep.bin)"
+"$build/modinfo" -b "$root" -k "$kver" kx_top
+echo
+echo "== modinfo -b $root -k $kver -F name fs-ext4 (built-in alias)"
+"$build/modinfo" -b "$root" -k "$kver" -F name fs-ext4
