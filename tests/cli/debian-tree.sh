@@ -76,29 +76,9 @@ debs=$cache_root/debs
 base=$cache_root/debian-tree
 mkdir -p "$debs" "$base"
 
-as_root() {
-	if [ "$(id -u)" -eq 0 ]; then
-		"$@"
-	elif command -v sudo >/dev/null 2>&1; then
-		sudo "$@"
-	else
-		die "need root to run: $*"
-	fi
-}
-
-need_cmd() {
-	local c=$1 p=$2
-	command -v "$c" >/dev/null 2>&1 && return 0
-	[ -x "/sbin/$c" ] && return 0
-	log "installing $p"
-	as_root apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
-		install -y -qq --no-install-recommends "$p" >&2
-}
-need_cmd depmod kmod
-need_cmd xz xz-utils
-need_cmd zstd zstd
-need_cmd gzip gzip
+# shellcheck source=../../scripts/packages.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/packages.sh"
+ensure_packages kmod xz-utils zstd gzip
 depmod=$(command -v depmod || echo /sbin/depmod)
 modinfo=$(command -v modinfo || echo /sbin/modinfo)
 
