@@ -46,7 +46,8 @@ class ModuleDirectory {
   void complete(ModuleRef& module) const;
 
  private:
-  std::optional<std::string> dep_line(std::string_view name) const;
+  /// Path of \p name from its modules.dep.bin line, if it has one.
+  std::optional<std::string> module_path(std::string_view name) const;
   bool in_builtin_index(std::string_view name) const;
   std::string index_path(std::string_view file) const { return dirname_ + "/" + std::string(file); }
 

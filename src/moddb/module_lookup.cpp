@@ -34,10 +34,15 @@ std::string current_directory() {
 
 }  // namespace
 
-std::optional<std::string> ModuleDirectory::dep_line(std::string_view name) const {
+std::optional<std::string> ModuleDirectory::module_path(std::string_view name) const {
   auto index = open_index(index_path(kDepIndex));
   if (!index) return std::nullopt;
-  return index->lookup_exact(name);
+  auto line = index->lookup_exact(name);
+  if (!line) return std::nullopt;
+  // "<path>: <deps>"; relative paths are below the module directory.
+  std::string_view path = std::string_view(*line).substr(0, line->find(':'));
+  if (!path.empty() && path.front() == '/') return std::string(path);
+  return dirname_ + "/" + std::string(path);
 }
 
 bool ModuleDirectory::in_builtin_index(std::string_view name) const {
@@ -47,17 +52,13 @@ bool ModuleDirectory::in_builtin_index(std::string_view name) const {
 
 void ModuleDirectory::complete(ModuleRef& module) const {
   if (module.path || module.builtin) return;
-  if (auto line = dep_line(module.name)) {
-    std::string_view rel = std::string_view(*line).substr(0, line->find(':'));
-    module.path = !rel.empty() && rel.front() == '/' ? std::string(rel)
-                                                     : dirname_ + "/" + std::string(rel);
-    return;
-  }
-  module.builtin = in_builtin_index(module.name);
+  module.path = module_path(module.name);
+  if (!module.path) module.builtin = in_builtin_index(module.name);
 }
 
 ModuleRef ModuleDirectory::from_path(std::string_view path) {
   ModuleRef m;
+  // "x/.ko" gives an empty name; kmod accepts it and so do we.
   auto name = path_to_modname(path);
   if (name) m.name = std::move(name).value();
   // libkmod keeps the path as given, made absolute but not normalised.
@@ -85,10 +86,8 @@ Result<std::vector<ModuleRef>> ModuleDirectory::lookup(std::string_view name) co
   };
 
   if (q.find(':') == std::string::npos) {
-    if (auto line = dep_line(q)) {
-      ModuleRef m{q, std::nullopt, {}, false};
-      complete(m);
-      found.push_back(std::move(m));
+    if (auto path = module_path(q)) {
+      found.push_back(ModuleRef{q, std::move(path), {}, false});
       return found;
     }
   }
@@ -108,11 +107,7 @@ Result<std::vector<ModuleRef>> ModuleDirectory::lookup(std::string_view name) co
 
 std::optional<ModuleRef> ModuleDirectory::lookup_name(std::string_view name) const {
   const std::string q = modname_normalize(name);
-  if (dep_line(q)) {
-    ModuleRef m{q, std::nullopt, {}, false};
-    complete(m);
-    return m;
-  }
+  if (auto path = module_path(q)) return ModuleRef{q, std::move(path), {}, false};
   if (in_builtin_index(q)) return ModuleRef{q, std::nullopt, {}, true};
   auto index = open_index(index_path(kBuiltinAliasIndex));
   if (!index) return std::nullopt;

@@ -54,15 +54,11 @@ void print_help(std::string_view prog) {
 }
 
 // Module files are recognised by name before anything is opened, as kmod
-// does; all four compressions are compiled in here.
+// does (any character may precede the extension, even '/'); all four
+// compressions are compiled in here.
 bool has_module_extension(std::string_view path) {
-  for (std::string_view ext : {".ko", ".ko.gz", ".ko.xz", ".ko.zst"}) {
-    if (path.size() > ext.size() && path.substr(path.size() - ext.size()) == ext) {
-      // At least one character must come before the extension, and it must
-      // not be a path separator.
-      return path[path.size() - ext.size() - 1] != '/';
-    }
-  }
+  for (std::string_view ext : {".ko", ".ko.gz", ".ko.xz", ".ko.zst"})
+    if (path.size() > ext.size() && path.ends_with(ext)) return true;
   return false;
 }
 
@@ -280,13 +276,7 @@ int modinfo_main(std::string_view prog, int argc, char** argv) {
     }
     struct stat st {};
     if (has_module_extension(arg) && stat(arg.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-      ModuleRef module = ModuleDirectory::from_path(arg);
-      if (module.name.empty()) {
-        log.error("Module file " + arg + " not found.");
-        failed = true;
-      } else if (!printer.print(module, dir)) {
-        failed = true;
-      }
+      if (!printer.print(ModuleDirectory::from_path(arg), dir)) failed = true;
       continue;
     }
     auto modules = dir.lookup(arg);

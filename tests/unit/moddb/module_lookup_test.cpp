@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "kmodx/module_lookup.hpp"
+
+#include <cerrno>
+#include <initializer_list>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "index/trie_writer.hpp"
+#include "support/temp_dir.hpp"
+
+using kmodx::ModuleDirectory;
+using kmodx::ModuleRef;
+using kmodx::index::Order;
+using kmodx::index::TrieBuilder;
+using kmodx::test::TempDir;
+
+namespace {
+
+using Entry = std::tuple<std::string, std::string, std::uint32_t>;
+
+void write_index(const TempDir& dir, std::string_view name, std::initializer_list<Entry> entries) {
+  TrieBuilder trie;
+  for (const auto& [key, value, priority] : entries) REQUIRE(trie.insert(key, value, priority).ok());
+  dir.write(name, trie.serialize(Order::pre_order));
+}
+
+// A module directory as depmod would index it (insertion in depmod's order).
+void make_tree(const TempDir& dir) {
+  write_index(dir, "modules.dep.bin",
+              {{"kx_a", "kernel/a/kx_a.ko: kernel/b/kx_b.ko.xz", 0},
+               {"kx_b", "kernel/b/kx_b.ko.xz:", 1},
+               {"ext", "/opt/ext/ext.ko:", 2}});
+  write_index(dir, "modules.alias.bin",
+              {{"pci:v00001234d*", "kx_a", 0}, {"pci:v*", "kx_b", 1}, {"kx_alias", "kx_a", 0}});
+  write_index(dir, "modules.symbols.bin", {{"symbol:kx_b_func", "kx_b", 1}});
+  write_index(dir, "modules.builtin.bin", {{"unix", "", 0}, {"aaa", "", 0}, {"bbb", "", 0}, {"ccc", "", 0}});
+  write_index(dir, "modules.builtin.alias.bin",
+              {{"net_pf_1", "unix", 0}, {"shared_x", "aaa", 0}, {"shared_*", "bbb", 0}, {"shared_x", "ccc", 0}});
+}
+
+std::vector<std::string> names(const std::vector<ModuleRef>& modules) {
+  std::vector<std::string> out;
+  for (const ModuleRef& m : modules) out.push_back(m.name);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("lookup: a module name is found through modules.dep.bin, with its path", "[moddb]") {
+  TempDir dir;
+  make_tree(dir);
+  ModuleDirectory moddir(dir.path().string());
+  auto found = moddir.lookup("kx-a");
+  REQUIRE(found.ok());
+  REQUIRE(found->size() == 1);
+  CHECK((*found)[0].name == "kx_a");
+  CHECK((*found)[0].path == dir.path().string() + "/kernel/a/kx_a.ko");
+  CHECK_FALSE((*found)[0].builtin);
+
+  auto external = moddir.lookup("ext");
+  REQUIRE(external.ok());
+  REQUIRE(external->size() == 1);
+  CHECK((*external)[0].path == "/opt/ext/ext.ko");
+}
+
+TEST_CASE("lookup: aliases come in module-index order with their paths", "[moddb]") {
+  TempDir dir;
+  make_tree(dir);
+  ModuleDirectory moddir(dir.path().string());
+  auto found = moddir.lookup("pci:v00001234d00005678");
+  REQUIRE(found.ok());
+  CHECK(names(*found) == std::vector<std::string>{"kx_a", "kx_b"});
+  CHECK((*found)[1].path == dir.path().string() + "/kernel/b/kx_b.ko.xz");
+  CHECK((*found)[0].alias == "pci:v00001234d00005678");
+}
+
+TEST_CASE("lookup: symbol: names use modules.symbols.bin", "[moddb]") {
+  TempDir dir;
+  make_tree(dir);
+  auto found = ModuleDirectory(dir.path().string()).lookup("symbol:kx_b_func");
+  REQUIRE(found.ok());
+  CHECK(names(*found) == std::vector<std::string>{"kx_b"});
+}
+
+TEST_CASE("lookup: built-in modules and built-in aliases", "[moddb]") {
+  TempDir dir;
+  make_tree(dir);
+  ModuleDirectory moddir(dir.path().string());
+  auto by_name = moddir.lookup("unix");
+  REQUIRE(by_name.ok());
+  REQUIRE(by_name->size() == 1);
+  CHECK((*by_name)[0].builtin);
+  CHECK_FALSE((*by_name)[0].path.has_value());
+
+  auto by_alias = moddir.lookup("net-pf-1");
+  REQUIRE(by_alias.ok());
+  CHECK(names(*by_alias) == std::vector<std::string>{"unix"});
+  CHECK((*by_alias)[0].builtin);
+}
+
+// Order checked against Debian's kmod 30 modinfo on a tree depmod indexed from
+// modules.builtin.modinfo records aaa.alias=shared-x, bbb.alias=shared-*,
+// ccc.alias=shared-x: it prints ccc, aaa, bbb.
+TEST_CASE("lookup: equal-priority builtin aliases follow libkmod's file reader", "[moddb]") {
+  TempDir dir;
+  make_tree(dir);
+  auto found = ModuleDirectory(dir.path().string()).lookup("shared-x");
+  REQUIRE(found.ok());
+  CHECK(names(*found) == std::vector<std::string>{"ccc", "aaa", "bbb"});
+}
+
+TEST_CASE("lookup: bad alias syntax is EINVAL, unknown names and missing indexes give nothing",
+          "[moddb]") {
+  TempDir dir;
+  make_tree(dir);
+  ModuleDirectory moddir(dir.path().string());
+  auto bad = moddir.lookup("ab]");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == EINVAL);
+  auto none = moddir.lookup("no_such_module");
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+  auto empty_dir = ModuleDirectory(dir.file("nonexistent")).lookup("kx_a");
+  REQUIRE(empty_dir.ok());
+  CHECK(empty_dir->empty());
+}
+
+TEST_CASE("lookup_name: names only, no module aliases", "[moddb]") {
+  TempDir dir;
+  make_tree(dir);
+  ModuleDirectory moddir(dir.path().string());
+  auto a = moddir.lookup_name("kx-a");
+  REQUIRE(a.has_value());
+  CHECK(a->name == "kx_a");
+  CHECK_FALSE(moddir.lookup_name("kx_alias").has_value());
+  auto builtin = moddir.lookup_name("net-pf-1");
+  REQUIRE(builtin.has_value());
+  CHECK(builtin->name == "unix");
+  CHECK(builtin->builtin);
+}
+
+TEST_CASE("from_path: name from the file name, path made absolute as given", "[moddb]") {
+  ModuleRef m = ModuleDirectory::from_path("/lib/modules/x/kernel/snd-hda-intel.ko.zst");
+  CHECK(m.name == "snd_hda_intel");
+  CHECK(m.path == "/lib/modules/x/kernel/snd-hda-intel.ko.zst");
+  ModuleRef rel = ModuleDirectory::from_path("./a/mod-x.ko");
+  CHECK(rel.name == "mod_x");
+  REQUIRE(rel.path.has_value());
+  CHECK(rel.path->ends_with("/./a/mod-x.ko"));
+  CHECK(rel.path->front() == '/');
+}
