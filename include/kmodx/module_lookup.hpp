@@ -20,6 +20,7 @@ struct ModuleRef {
   std::optional<std::string> path;  ///< absolute path of the module file, if known
   std::string alias;                ///< what it was found through (empty: its name)
   bool builtin = false;             ///< found in modules.builtin(.alias).bin
+  bool from_path = false;           ///< given as a file path (never built-in)
 };
 
 class ModuleDirectory {
@@ -41,9 +42,13 @@ class ModuleDirectory {
   /// A module created from a file path: name from the file name, absolute path.
   static ModuleRef from_path(std::string_view path);
 
-  /// Resolves path and builtin state of a module known only by name, as
-  /// libkmod does lazily for alias results.
+  /// Resolves the path of a module known only by name from modules.dep.bin,
+  /// as libkmod does lazily for alias results.
   void complete(ModuleRef& module) const;
+
+  /// libkmod's built-in test: found as built-in, or (unless it was given as a
+  /// path) named in modules.builtin.bin — even when it also has a path.
+  bool is_builtin(const ModuleRef& module) const;
 
  private:
   /// Path of \p name from its modules.dep.bin line, if it has one.

@@ -53,11 +53,15 @@ bool ModuleDirectory::in_builtin_index(std::string_view name) const {
 void ModuleDirectory::complete(ModuleRef& module) const {
   if (module.path || module.builtin) return;
   module.path = module_path(module.name);
-  if (!module.path) module.builtin = in_builtin_index(module.name);
+}
+
+bool ModuleDirectory::is_builtin(const ModuleRef& module) const {
+  return module.builtin || (!module.from_path && in_builtin_index(module.name));
 }
 
 ModuleRef ModuleDirectory::from_path(std::string_view path) {
   ModuleRef m;
+  m.from_path = true;
   // "x/.ko" gives an empty name; kmod accepts it and so do we.
   auto name = path_to_modname(path);
   if (name) m.name = std::move(name).value();

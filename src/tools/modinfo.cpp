@@ -155,9 +155,12 @@ bool Printer::print(const ModuleRef& module, const ModuleDirectory& dir) {
   if (whole) padded("filename:", path);
 
   Result<std::vector<InfoField>> info = std::vector<InfoField>{};
-  if (module.builtin) {
+  if (dir.is_builtin(module)) {
     info = read_builtin_info(dir.dirname() + "/modules.builtin.modinfo", module.name);
-    if (!info && info.error().code == ENOENT) return true;
+  } else if (!module.path) {
+    // An alias of a module that modules.dep does not list: libkmod has no
+    // file to open and says ENOENT.
+    info = make_error(ENOENT, module.name + ": not in modules.dep and not built in");
   } else {
     auto image = ModuleImage::open(*module.path);
     if (!image)
@@ -165,6 +168,10 @@ bool Printer::print(const ModuleRef& module, const ModuleDirectory& dir) {
     else
       info = read_module_info(image->bytes(), *module.path);
   }
+  // kmod's modinfo treats every module without a path as built-in and stays
+  // silent when there is nothing to read for it (old kernels had no
+  // modules.builtin.modinfo).
+  if (!info && !module.path && info.error().code == ENOENT) return true;
   if (!info) {
     log_.error("could not get modinfo from '" + module.name + "': " + std::strerror(info.error().code));
     // kmod's line names only the module and errno; the detail says which

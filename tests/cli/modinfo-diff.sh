@@ -360,6 +360,21 @@ case_add names-fx same kx_base
 case_add names-fx same -m kx_base
 case_add names-fx same -b "$T/fx-gz" -k "$KVER" kx_base
 case_add names-fx same -b "$T/fx-gz" -k "$KVER" ext4
+# stale indexes: aliases resolve to a module modules.dep.bin does not list
+cp -a "$T/fx" "$T/fx-stale"
+printf '\260\007\364\127\000\002\000\001\000\000\000\014' \
+	>"$T/fx-stale/lib/modules/$KVER/modules.dep.bin"
+case_add names-fx same -b "$T/fx-stale" -k "$KVER" kx-pci-alias
+case_add names-fx same -b "$T/fx-stale" -k "$KVER" -F name kx-pci-alias
+case_add names-fx same -b "$T/fx-stale" -k "$KVER" kx_pci
+# a module both in modules.dep and in modules.builtin: libkmod takes its info
+# from modules.builtin.modinfo although it has a file
+cp -a "$T/fx" "$T/fx-both"
+echo kernel/drivers/kmodx/diamond/kx_base.ko >>"$T/fx-both/lib/modules/$KVER/modules.builtin"
+/sbin/depmod -b "$T/fx-both" "$KVER"
+case_add names-fx same -b "$T/fx-both" -k "$KVER" kx_base
+case_add names-fx same -b "$T/fx-both" -k "$KVER" -F license kx_base
+case_add names-fx same -b "$T/fx-both" -k "$KVER" kx_top
 
 # -- malformed inputs
 for f in notelf.ko short3.ko empty.ko elfmagic-only.ko garbage.ko.xz garbage-nomagic.ko.xz \
