@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "util/line_reader.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace kmodx {
+
+std::optional<std::string> LogicalLineReader::next() {
+  if (pos_ >= text_.size()) return std::nullopt;
+  std::string line;
+  while (pos_ < text_.size()) {
+    char c = text_[pos_++];
+    if (c == '\n') {
+      ++line_number_;
+      return line;
+    }
+    if (c == '\\') {
+      if (pos_ >= text_.size()) break;  // backslash at the end: dropped
+      c = text_[pos_++];
+      if (c == '\n') {
+        ++line_number_;
+        continue;
+      }
+    }
+    line.push_back(c);
+  }
+  // The text ended without a newline: kmod ends the line there, unless
+  // nothing was kept (only joined or trailing backslashes), which is EOF.
+  if (line.empty()) return std::nullopt;
+  ++line_number_;
+  return line;
+}
+
+Result<std::string> read_config_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error(errno, path + ": " + std::strerror(errno));
+  std::string text;
+  char buffer[8192];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      ::close(fd);
+      return make_error(saved, path + ": " + std::strerror(saved));
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+
+}  // namespace kmodx
