@@ -18,6 +18,7 @@
 #include "tools/cli.hpp"
 #include "tools/log.hpp"
 #include "tools/tools.hpp"
+#include "util/names.hpp"
 
 namespace kmodx::tools {
 namespace {
@@ -51,15 +52,6 @@ void print_help(std::string_view prog) {
       "\t-V, --version               Show version\n"
       "\t-h, --help                  Show this help\n",
       std::string(prog).c_str(), KMODX_MODULE_DIRECTORY);
-}
-
-// Module files are recognised by name before anything is opened, as kmod
-// does (any character may precede the extension, even '/'); all four
-// compressions are compiled in here.
-bool has_module_extension(std::string_view path) {
-  for (std::string_view ext : {".ko", ".ko.gz", ".ko.xz", ".ko.zst"})
-    if (path.size() > ext.size() && path.ends_with(ext)) return true;
-  return false;
 }
 
 class Printer {

@@ -76,4 +76,10 @@ Result<void> underscores(std::string& s) {
   return {};
 }
 
+bool has_module_extension(std::string_view name) {
+  for (std::string_view ext : {".ko", ".ko.gz", ".ko.xz", ".ko.zst"})
+    if (name.size() > ext.size() && name.ends_with(ext)) return true;
+  return false;
+}
+
 }  // namespace kmodx

@@ -34,6 +34,12 @@ Result<std::string> path_to_modname(std::string_view path);
 /// have to close beyond that limit is EINVAL (kmod master; v30 overflowed).
 Result<std::string> alias_normalize(std::string_view alias);
 
+/// Whether a file name looks like a module: `.ko`, `.ko.gz`, `.ko.xz` or
+/// `.ko.zst` with at least one character before it (KMOD-SPEC §1.5). Files
+/// are recognised by name before anything is opened, as kmod does; all four
+/// compressions are compiled in here.
+bool has_module_extension(std::string_view name);
+
 /// The config parser's in-place variant: same `-` -> `_` rule outside
 /// brackets, EINVAL on an unclosed `[` or a stray `]`, no length limit. On
 /// error \p s is left partly rewritten, as kmod leaves its buffer.
