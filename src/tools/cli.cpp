@@ -45,7 +45,8 @@ std::optional<CommandLine> parse_command_line(std::string_view prog, int argc, c
         for (const auto& v : opt.value) cl.arguments.push_back(v);
         continue;
       }
-      cl.options.push_back({opt.string_key, opt.value.empty() ? std::string() : opt.value.front()});
+      cl.options.push_back({opt.string_key, opt.value.empty() ? std::string() : opt.value.front(),
+                            opt.original_tokens.empty() ? std::string() : opt.original_tokens.front()});
     }
     return cl;
   } catch (const po::unknown_option& e) {

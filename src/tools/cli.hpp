@@ -16,8 +16,9 @@
 namespace kmodx::tools {
 
 struct CommandLineOption {
-  std::string name;   ///< long name as declared
-  std::string value;  ///< empty for flags
+  std::string name;      ///< long name as declared
+  std::string value;     ///< empty for flags
+  std::string spelling;  ///< the word as typed ("-u", "--unresolved-error")
 };
 
 struct CommandLine {
