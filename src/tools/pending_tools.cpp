@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// depmod, modprobe, insmod, rmmod and lsmod are dispatched and answer --help
+// modprobe, insmod, rmmod and lsmod are dispatched and answer --help
 // and --version like kmod; their real work lands with their own issues.
 #include <cstdio>
 #include <cstring>
@@ -10,35 +10,6 @@
 
 namespace kmodx::tools {
 namespace {
-
-constexpr const char* kDepmodHelp =
-    "Usage:\n"
-    "\t%s -[aA] [options] [forced_version]\n"
-    "\n"
-    "If no arguments (except options) are given, \"depmod -a\" is assumed\n"
-    "\n"
-    "depmod will output a dependency list suitable for the modprobe utility.\n"
-    "\n"
-    "Options:\n"
-    "\t-a, --all            Probe all modules\n"
-    "\t-A, --quick          Only does the work if there's a new module\n"
-    "\t-e, --errsyms        Report not supplied symbols\n"
-    "\t-n, --show           Write the dependency file on stdout only\n"
-    "\t-P, --symbol-prefix  Architecture symbol prefix\n"
-    "\t-C, --config PATH    Read configuration from PATH\n"
-    "\t-v, --verbose        Enable verbose mode\n"
-    "\t-w, --warn           Warn on duplicates\n"
-    "\t-V, --version        show version\n"
-    "\t-h, --help           show this help\n"
-    "\n"
-    "The following options are useful for people managing distributions:\n"
-    "\t-b, --basedir DIR    Root path (default: /).\n"
-    "\t-m, --moduledir DIR  Module directory (default: " KMODX_MODULE_DIRECTORY ").\n"
-    "\t-o, --outdir DIR     Output root path (default: same as <basedir>).\n"
-    "\t-F, --filesyms FILE  Use the file instead of the\n"
-    "\t                     current kernel symbols.\n"
-    "\t-E, --symvers FILE   Use Module.symvers file to check\n"
-    "\t                     symbol versions.\n";
 
 constexpr const char* kModprobeHelp =
     "Usage:\n"
@@ -138,7 +109,6 @@ int pending(std::string_view prog, int argc, char** argv, const char* help) {
 
 }  // namespace
 
-int depmod_main(std::string_view prog, int argc, char** argv) { return pending(prog, argc, argv, kDepmodHelp); }
 int modprobe_main(std::string_view prog, int argc, char** argv) { return pending(prog, argc, argv, kModprobeHelp); }
 int insmod_main(std::string_view prog, int argc, char** argv) { return pending(prog, argc, argv, kInsmodHelp); }
 int rmmod_main(std::string_view prog, int argc, char** argv) { return pending(prog, argc, argv, kRmmodHelp); }

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "depmod/depmod_config.hpp"
+
+#include <dirent.h>
+#include <regex.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+
+#include "util/line_reader.hpp"
+
+namespace kmodx::depmod {
+namespace {
+
+struct ConfigFile {
+  std::string name;  ///< sort key: the file name
+  std::string path;
+};
+
+// Inserts in strcmp order of the file name; a name already there wins.
+void insert_sorted(std::vector<ConfigFile>& files, std::string name, std::string path) {
+  auto it = std::lower_bound(files.begin(), files.end(), name,
+                             [](const ConfigFile& f, const std::string& n) { return f.name < n; });
+  if (it != files.end() && it->name == name) return;
+  files.insert(it, ConfigFile{std::move(name), std::move(path)});
+}
+
+void collect_files(const std::string& path, std::vector<ConfigFile>& files, DiagnosticSink& sink) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return;
+  if (!S_ISDIR(st.st_mode)) {
+    std::size_t slash = path.rfind('/');
+    insert_sorted(files, slash == std::string::npos ? path : path.substr(slash + 1), path);
+    return;
+  }
+  DIR* dir = ::opendir(path.c_str());
+  if (dir == nullptr) {
+    sink.report(Severity::error, "files list " + path + ": " + std::strerror(errno));
+    return;
+  }
+  while (const dirent* entry = ::readdir(dir)) {
+    std::string_view name = entry->d_name;
+    if (name.front() == '.') continue;
+    if (name.size() < 6 || !name.ends_with(".conf")) {
+      sink.report(Severity::info, "All cfg files need .conf: " + path + "/" + std::string(name));
+      continue;
+    }
+    struct stat entry_st {};
+    if (::fstatat(::dirfd(dir), entry->d_name, &entry_st, 0) < 0) {
+      // kmod's text has no slash between directory and name.
+      sink.report(Severity::error, "Cannot stat directory entry: " + path + std::string(name));
+      continue;
+    }
+    if (S_ISDIR(entry_st.st_mode)) {
+      sink.report(Severity::error,
+                  "Directories inside directories are not supported: " + path + "/" + std::string(name));
+      continue;
+    }
+    insert_sorted(files, std::string(name), path + "/" + std::string(name));
+  }
+  ::closedir(dir);
+}
+
+// "*" matches every version; anything else is an unanchored POSIX extended
+// regular expression, and one that does not compile matches nothing.
+bool kernel_matches(const std::string& pattern, const std::string& kernel_version) {
+  if (pattern == "*") return true;
+  regex_t re;
+  if (::regcomp(&re, pattern.c_str(), REG_EXTENDED | REG_NOSUB) != 0) return false;
+  bool match = ::regexec(&re, kernel_version.c_str(), 0, nullptr, 0) == 0;
+  ::regfree(&re);
+  return match;
+}
+
+// strtok_r(" \t") over a C string.
+std::vector<std::string> tokens_of(std::string_view line) {
+  std::vector<std::string> tokens;
+  std::size_t pos = 0;
+  while ((pos = line.find_first_not_of(" \t", pos)) != std::string_view::npos) {
+    std::size_t end = std::min(line.find_first_of(" \t", pos), line.size());
+    tokens.emplace_back(line.substr(pos, end - pos));
+    pos = end;
+  }
+  return tokens;
+}
+
+SearchEntry search_entry(const std::string& token) {
+  if (token == "built-in") return {SearchEntry::Kind::builtin, {}};
+  if (token == "external") return {SearchEntry::Kind::external, {}};
+  return {SearchEntry::Kind::directory, token};
+}
+
+template <class T>
+void prepend(std::vector<T>& list, T value) {
+  list.insert(list.begin(), std::move(value));
+}
+
+void parse_file(const std::string& path, const std::string& kernel_version, DepmodConfig& config,
+                DiagnosticSink& sink) {
+  auto text = read_config_file(path);
+  if (!text) {
+    sink.report(Severity::error, "file parse " + path + ": " + std::strerror(text.error().code));
+    return;
+  }
+  LogicalLineReader reader(*text);
+  while (auto raw = reader.next()) {
+    std::string_view line = c_string_view(*raw);
+    if (line.empty() || line.front() == '#') continue;
+    std::vector<std::string> t = tokens_of(line);
+    if (t.empty()) continue;
+    const std::string where = path + ":" + std::to_string(reader.line_number()) + ": ";
+    const std::string& cmd = t[0];
+    bool syntax_error = false;
+    if (cmd == "search") {
+      for (std::size_t i = 1; i < t.size(); ++i) prepend(config.search, search_entry(t[i]));
+    } else if (cmd == "override") {
+      if (t.size() < 4) {
+        syntax_error = true;
+      } else if (!kernel_matches(t[2], kernel_version)) {
+        sink.report(Severity::info, where + "override kernel did not match " + t[2]);
+      } else {
+        prepend(config.overrides, t[3] + "/" + t[1]);
+      }
+    } else if (cmd == "external") {
+      if (t.size() < 3) {
+        syntax_error = true;
+      } else if (!kernel_matches(t[1], kernel_version)) {
+        sink.report(Severity::info, where + "external directory did not match " + t[1]);
+      } else {
+        prepend(config.externals, t[2]);
+      }
+    } else if (cmd == "exclude") {
+      for (std::size_t i = 1; i < t.size(); ++i) prepend(config.excludes, t[i]);
+    } else if (cmd == "include" || cmd == "make_map_files") {
+      sink.report(Severity::info, where + "command " + cmd + " not implemented yet");
+    } else {
+      syntax_error = true;
+    }
+    if (syntax_error) sink.report(Severity::error, where + "ignoring bad line starting with '" + cmd + "'");
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> default_depmod_config_paths() {
+  return {"/etc/depmod.d", "/run/depmod.d", "/usr/local/lib/depmod.d", "/usr/lib/depmod.d", "/lib/depmod.d"};
+}
+
+DepmodConfig load_depmod_config(const std::vector<std::string>& paths, const std::string& kernel_version,
+                                DiagnosticSink& sink) {
+  std::vector<ConfigFile> files;
+  for (const std::string& p : paths) collect_files(p, files, sink);
+  DepmodConfig config;
+  for (const ConfigFile& f : files) parse_file(f.path, kernel_version, config, sink);
+  if (config.search.empty()) config.search.push_back({SearchEntry::Kind::directory, "updates"});
+  return config;
+}
+
+}  // namespace kmodx::depmod

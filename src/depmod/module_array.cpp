@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "depmod/module_array.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+
+#include "util/kmod_hash.hpp"
+
+namespace kmodx::depmod {
+namespace {
+
+constexpr std::uint32_t kModuleHashBuckets = 512;
+
+void apply_hash_order(std::vector<ModuleRecord>& modules) {
+  std::vector<std::string_view> names;
+  names.reserve(modules.size());
+  for (const ModuleRecord& m : modules) names.push_back(m.name);
+  std::vector<ModuleRecord> ordered;
+  ordered.reserve(modules.size());
+  for (std::uint32_t i : kmod_hash_order(names, kModuleHashBuckets)) ordered.push_back(std::move(modules[i]));
+  modules = std::move(ordered);
+}
+
+}  // namespace
+
+void order_module_array(std::vector<ModuleRecord>& modules, const std::string& dirname,
+                        DiagnosticSink& sink) {
+  apply_hash_order(modules);
+
+  const std::string path = dirname + "/modules.order";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    sink.report(Severity::warning,
+                "could not open modules.order at " + dirname + ": " + std::strerror(errno));
+    return;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string content = buffer.str();
+
+  // First pass as libkmod: any line that lacks its newline voids the file.
+  std::vector<std::string_view> lines;
+  for (std::size_t pos = 0; pos < content.size();) {
+    std::size_t nl = content.find('\n', pos);
+    if (nl == std::string::npos) {
+      sink.report(Severity::error, dirname + "/modules.order:" + std::to_string(lines.size() + 1) +
+                                       " corrupted line misses '\\n'");
+      return;
+    }
+    lines.emplace_back(content.data() + pos, nl - pos);
+    pos = nl + 1;
+  }
+
+  std::unordered_map<std::string, std::size_t> by_relpath;
+  for (std::size_t i = 0; i < modules.size(); ++i)
+    if (modules[i].relpath) by_relpath.emplace(modules[i].uncompressed_relpath(), i);
+
+  // Rank of the first occurrence (kmod master; kmod 30 let the last one win).
+  // Unranked modules sort after all ranked ones and keep their hash order.
+  constexpr std::size_t kUnranked = SIZE_MAX;
+  std::vector<std::size_t> rank(modules.size(), kUnranked);
+  for (std::size_t line = 0; line < lines.size(); ++line) {
+    auto it = by_relpath.find(std::string(lines[line]));
+    if (it != by_relpath.end() && rank[it->second] == kUnranked) rank[it->second] = line;
+  }
+  std::vector<std::size_t> order(modules.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return rank[a] < rank[b]; });
+  std::vector<ModuleRecord> sorted;
+  sorted.reserve(modules.size());
+  for (std::size_t i : order) sorted.push_back(std::move(modules[i]));
+  modules = std::move(sorted);
+}
+
+}  // namespace kmodx::depmod

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+// What depmod keeps of one module after reading it: plain values, so that
+// modules can be read on worker threads and the images freed at once.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kmodx/result.hpp"
+
+namespace kmodx::depmod {
+
+struct ExportedSymbol {
+  std::string name;
+  std::uint64_t crc = 0;
+};
+
+struct NeededSymbol {
+  std::string name;
+  std::uint64_t crc = 0;
+  bool weak = false;
+};
+
+struct ModuleRecord {
+  std::string name;                    ///< normalised module name
+  std::string path;                    ///< absolute path as scanned
+  std::optional<std::string> relpath;  ///< path below the module directory, if under it
+  std::vector<std::string> aliases;    ///< raw `alias=` values, .modinfo order
+  std::vector<std::string> softdeps;   ///< raw `softdep=` values
+  std::vector<std::string> weakdeps;   ///< raw `weakdep=` values
+  std::vector<ExportedSymbol> exports;
+  std::vector<NeededSymbol> needs;
+  /// Why the exported symbols could not be read (not set for "no symbols");
+  /// depmod reports it and keeps the module.
+  std::optional<Error> symbols_error;
+
+  /// modules.order names modules by their uncompressed relative path:
+  /// "kernel/x/foo-bar.ko" for "kernel/x/foo-bar.ko.zst". Empty for modules
+  /// outside the module directory.
+  std::string uncompressed_relpath() const;
+};
+
+}  // namespace kmodx::depmod

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+// Finding the modules depmod indexes (KMOD-SPEC §4.3): the module directory
+// walked recursively in readdir order, then every `external` directory, and
+// one copy kept per module name by depmod.d's priority rule.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "depmod/depmod_config.hpp"
+#include "kmodx/diag.hpp"
+#include "kmodx/result.hpp"
+
+namespace kmodx::depmod {
+
+struct FoundModule {
+  std::string name;                    ///< normalised module name
+  std::string path;                    ///< path as walked: "<dir>/<sub>/<file>"
+  std::optional<std::string> relpath;  ///< below "<dirname>/", if there
+};
+
+/// Walks \p dirname and the configured external directories. Problems with
+/// single entries are reported to \p sink and skipped; only a module
+/// directory that cannot be opened is an error (after kmod's ERROR line).
+/// The result is in discovery order; depmod orders it later.
+Result<std::vector<FoundModule>> find_modules(const std::string& dirname, const DepmodConfig& config,
+                                              DiagnosticSink& sink);
+
+}  // namespace kmodx::depmod

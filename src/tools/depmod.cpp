@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// depmod: index a module directory (spec §4). Options and messages follow
+// kmod master; kmod 30's deprecated options are accepted with its warning.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "depmod/dep_graph.hpp"
+#include "depmod/depmod_config.hpp"
+#include "depmod/module_array.hpp"
+#include "depmod/module_loader.hpp"
+#include "depmod/module_search.hpp"
+#include "depmod/outputs.hpp"
+#include "depmod/quick_check.hpp"
+#include "tools/cli.hpp"
+#include "tools/depmod_help.hpp"
+#include "tools/log.hpp"
+#include "tools/tools.hpp"
+#include "util/names.hpp"
+
+namespace kmodx::tools {
+namespace {
+
+namespace po = boost::program_options;
+using namespace kmodx::depmod;
+
+struct Settings {
+  bool quick = false, errsyms = false, dry_run = false, warn = false, all = false;
+  int verbose = 0;
+  std::string basedir, outroot;
+  std::string moduledir = std::string(KMODX_MODULE_DIRECTORY).substr(1);
+  std::vector<std::string> configs;
+  std::string symvers, system_map;
+  char prefix = '\0';
+  unsigned jobs = 0;
+  std::vector<std::string> arguments;
+};
+
+std::string make_absolute(const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  std::error_code ec;
+  return std::filesystem::current_path(ec).string() + "/" + path;
+}
+
+// Returns false to exit with \p exit_code.
+bool parse(std::string_view prog, int argc, char** argv, Settings& s, ToolLog& log, int& exit_code) {
+  po::options_description desc;
+  desc.add_options()("all,a", "")("quick,A", "")("basedir,b", po::value<std::string>(), "")(
+      "moduledir,m", po::value<std::string>(), "")("outdir,o", po::value<std::string>(), "")(
+      "config,C", po::value<std::string>(), "")("symvers,E", po::value<std::string>(), "")(
+      "filesyms,F", po::value<std::string>(), "")("errsyms,e", "")("show,n", "")("dry-run", "")(
+      "symbol-prefix,P", po::value<std::string>(), "")("verbose,v", "")("warn,w", "")(
+      "jobs,j", po::value<unsigned>(), "")("version,V", "")("help,h", "")
+      // kmod 30's deprecated options: accepted, ignored, warned about.
+      ("unresolved-error,u", "")("quiet,q", "")("root,r", "")("map", "");
+  auto cl = parse_command_line(prog, argc, argv, desc);
+  if (!cl) {
+    exit_code = 1;
+    return false;
+  }
+  for (const CommandLineOption& o : cl->options) {
+    const std::string& n = o.name;
+    if (n == "all") s.all = true;
+    else if (n == "quick") s.quick = true;
+    else if (n == "basedir") s.basedir = make_absolute(o.value);
+    else if (n == "moduledir") s.moduledir = o.value.substr(std::min(o.value.find_first_not_of('/'), o.value.size()));
+    else if (n == "outdir") s.outroot = make_absolute(o.value);
+    else if (n == "config") s.configs.push_back(o.value);
+    else if (n == "symvers") s.symvers = o.value;
+    else if (n == "filesyms") s.system_map = o.value;
+    else if (n == "errsyms") s.errsyms = true;
+    else if (n == "show" || n == "dry-run") s.dry_run = true;
+    else if (n == "symbol-prefix") s.prefix = o.value.empty() ? '\0' : o.value.front();
+    else if (n == "verbose") ++s.verbose;
+    else if (n == "warn") s.warn = true;
+    else if (n == "jobs") s.jobs = std::stoul(o.value);
+    else if (n == "version") { print_version(); exit_code = 0; return false; }
+    else if (n == "help") { print_depmod_help(prog); exit_code = 0; return false; }
+    else log.warning("Ignored deprecated option " + o.spelling);
+  }
+  s.arguments = std::move(cl->arguments);
+  return true;
+}
+
+// "%u.%u" as C's sscanf reads it: a kernel version starts with two numbers.
+bool looks_like_version(const std::string& s) {
+  unsigned a = 0, b = 0;
+  return std::sscanf(s.c_str(), "%u.%u", &a, &b) == 2;
+}
+
+std::vector<ModuleRecord> records_from(std::vector<FoundModule> found) {
+  std::vector<ModuleRecord> records;
+  records.reserve(found.size());
+  for (FoundModule& f : found) {
+    ModuleRecord r;
+    r.name = std::move(f.name);
+    r.path = std::move(f.path);
+    r.relpath = std::move(f.relpath);
+    records.push_back(std::move(r));
+  }
+  return records;
+}
+
+}  // namespace
+
+int depmod_main(std::string_view prog, int argc, char** argv) {
+  ToolLog log{std::string(prog)};
+  Settings s;
+  int exit_code = 0;
+  if (!parse(prog, argc, argv, s, log, exit_code)) return exit_code;
+
+  std::string version;
+  std::size_t next = 0;
+  if (!s.arguments.empty()) {
+    if (!looks_like_version(s.arguments.front())) {
+      log.error("Bad version passed " + s.arguments.front());
+      return 1;
+    }
+    version = s.arguments.front();
+    next = 1;
+  } else {
+    version = running_kernel_release();
+  }
+  std::vector<std::string> files(s.arguments.begin() + static_cast<std::ptrdiff_t>(next), s.arguments.end());
+  if (files.empty()) s.all = true;
+
+  const std::string dirname = s.basedir + "/" + s.moduledir + "/" + version;
+  const std::string outdir = (s.outroot.empty() ? s.basedir : s.outroot) + "/" + s.moduledir + "/" + version;
+
+  if (s.quick) {
+    if (s.dry_run) return 0;
+    if (depmod_is_up_to_date(dirname, log)) return 0;
+  }
+  log.set_threshold(static_cast<int>(Severity::warning) + s.verbose);
+
+  SymbolTable symbols(s.prefix);
+  const bool have_kernel_symbols = !s.symvers.empty() || !s.system_map.empty();
+  if (!s.symvers.empty()) {
+    if (auto r = symbols.load_symvers(s.symvers, log); !r)
+      log.report(Severity::fatal, "could not load " + s.symvers + ": " + std::strerror(r.error().code));
+  } else if (!s.system_map.empty()) {
+    if (auto r = symbols.load_system_map(s.system_map, log); !r)
+      log.report(Severity::fatal, "could not load " + s.system_map + ": " + std::strerror(r.error().code));
+  }
+  if (s.errsyms && !have_kernel_symbols) {
+    log.warning("-e needs -E or -F");
+    s.errsyms = false;
+  }
+
+  std::vector<ModuleRecord> modules;
+  if (s.all || s.quick) {
+    DepmodConfig config = load_depmod_config(s.configs.empty() ? default_depmod_config_paths() : s.configs,
+                                             version, log);
+    auto found = find_modules(dirname, config, log);
+    if (!found) {
+      log.report(Severity::fatal, std::string("could not search modules: ") + std::strerror(found.error().code));
+      return 1;
+    }
+    modules = records_from(std::move(found).value());
+  } else {
+    std::set<std::string> names;
+    for (const std::string& f : files) {
+      if (f.front() != '/') log.report(Severity::fatal, f + ": not absolute path.");
+      ModuleRecord r;
+      auto name = path_to_modname(f);
+      r.name = name ? *name : std::string();
+      r.path = f;
+      if (f.size() > dirname.size() && f.compare(0, dirname.size(), dirname) == 0 && f[dirname.size()] == '/')
+        r.relpath = f.substr(dirname.size() + 1);
+      if (!names.insert(r.name).second) {
+        log.error("hash_add_unique " + r.name + ": File exists");
+        log.report(Severity::fatal, "could not add module " + f + ": File exists");
+      }
+      modules.push_back(std::move(r));
+    }
+  }
+
+  order_module_array(modules, dirname, log);
+  load_modules(modules, s.jobs);
+  for (const ModuleRecord& m : modules)
+    if (m.symbols_error)
+      log.error("failed to load symbols from " + m.path + ": " + std::strerror(m.symbols_error->code));
+  symbols.add_module_exports(modules);
+
+  ResolveOptions resolve{s.errsyms, !s.symvers.empty()};
+  auto show = [&](const std::string& line) {
+    if (s.verbose == 0) return;
+    std::fputs((line + "\n").c_str(), stdout);
+    std::fflush(stdout);
+  };
+  DependencyGraph graph = DependencyGraph::resolve(modules, symbols, resolve, log, show);
+  if (!graph.sort()) {
+    graph.report_cycles(modules, log);
+    return 1;
+  }
+
+  DepmodState state{modules, graph, symbols, dirname, s.warn, log};
+  if (s.dry_run) {
+    if (auto r = print_text_outputs(state, stdout); !r) log.report(Severity::fatal, r.error().detail);
+    return 0;
+  }
+  if (auto r = write_outputs(state, outdir); !r) {
+    log.report(Severity::fatal, r.error().detail);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace kmodx::tools
