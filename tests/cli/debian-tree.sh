@@ -83,31 +83,12 @@ depmod=$(command -v depmod || echo /sbin/depmod)
 modinfo=$(command -v modinfo || echo /sbin/modinfo)
 
 # ---------------------------------------------------------------- package
-resolve_package() {
-	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -1) || true
-	if [ -n "$pkg" ]; then
-		ver=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null |
-			sed -n 's/^Version: //p' | head -1) || true
-	fi
-	if [ -z "$pkg" ] || [ -z "${ver:-}" ]; then
-		# No usable apt lists: fall back to the newest cached package.
-		local deb
-		deb=$(find "$debs" -maxdepth 1 -name 'linux-image-[0-9]*-amd64_*_amd64.deb' -printf '%f\n' |
-			sort -V | tail -1) || true
-		[ -n "$deb" ] || die "cannot resolve linux-image-amd64 (apt-cache) and no cached .deb in $debs"
-		log "apt-cache cannot resolve linux-image-amd64; using cached $deb"
-		pkg=${deb%%_*}
-		ver=${deb#*_}
-		ver=${ver%_amd64.deb}
-		ver=${ver//%3a/:}
-	fi
-	deb_name=${pkg}_${ver//:/%3a}_amd64.deb
-}
+# shellcheck source=../lib/debian-packages.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/debian-packages.sh"
+extract_root=$base/extract
 
-pkg='' ver='' deb_name=''
-resolve_package
-kver=${pkg#linux-image-}
+pkg='' ver='' deb_name='' kver=''
+resolve_image_package linux-image-amd64
 key=$(printf '%s\n' "$pkg" "$ver" "$RULE" | sha256sum | cut -c1-12)
 dir=$base/${pkg}_${ver//:/%3a}-$key
 
@@ -141,38 +122,8 @@ if [ -f "$dir/.complete" ]; then
 fi
 
 # ---------------------------------------------------------------- download
-if [ ! -f "$debs/$deb_name" ]; then
-	log "downloading $pkg=$ver"
-	dl=$(mktemp -d "$debs/.dl.XXXXXX")
-	if ! (cd "$dl" && apt-get download -o APT::Sandbox::User=root "$pkg=$ver" >&2); then
-		log "download failed; refreshing apt lists once"
-		as_root apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
-		(cd "$dl" && apt-get download -o APT::Sandbox::User=root "$pkg=$ver" >&2) ||
-			{ rm -rf "$dl"; die "apt-get download $pkg=$ver failed"; }
-	fi
-	[ -f "$dl/$deb_name" ] || { ls "$dl" >&2; rm -rf "$dl"; die "expected $deb_name"; }
-	mv "$dl/$deb_name" "$debs/$deb_name"
-	rm -rf "$dl"
-fi
-
-# ---------------------------------------------------------------- extract
-extract=$base/extract/${pkg}_${ver//:/%3a}
-if [ ! -f "$extract/.complete" ]; then
-	log "extracting $deb_name"
-	rm -rf "$extract" "$extract.tmp"
-	mkdir -p "$extract.tmp"
-	dpkg -x "$debs/$deb_name" "$extract.tmp"
-	touch "$extract.tmp/.complete"
-	mv "$extract.tmp" "$extract"
-fi
-src=$extract/lib/modules/$kver
-if [ ! -d "$src" ]; then
-	# The package name did not give the directory name: take the only one.
-	n=$(find "$extract/lib/modules" -mindepth 1 -maxdepth 1 -type d | wc -l)
-	[ "$n" -eq 1 ] || die "cannot find the module directory in $extract"
-	src=$(find "$extract/lib/modules" -mindepth 1 -maxdepth 1 -type d)
-	kver=${src##*/}
-fi
+fetch_package
+extract_package
 
 # ---------------------------------------------------------------- sample
 tmp=$dir.tmp.$$
