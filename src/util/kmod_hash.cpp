@@ -9,6 +9,12 @@ namespace {
 
 std::uint32_t le16(const unsigned char* p) { return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8); }
 
+// libkmod reads single bytes through a plain char, signed on x86: bytes of
+// 0x80 and above are sign-extended.
+std::uint32_t signed_byte(unsigned char c) {
+  return static_cast<std::uint32_t>(static_cast<std::int32_t>(static_cast<signed char>(c)));
+}
+
 }  // namespace
 
 std::uint32_t kmod_hash(std::string_view key) {
@@ -26,7 +32,7 @@ std::uint32_t kmod_hash(std::string_view key) {
     case 3:
       h += le16(p);
       h ^= h << 16;
-      h ^= std::uint32_t{p[2]} << 18;
+      h ^= signed_byte(p[2]) << 18;
       h += h >> 11;
       break;
     case 2:
@@ -35,8 +41,7 @@ std::uint32_t kmod_hash(std::string_view key) {
       h += h >> 17;
       break;
     case 1:
-      // libkmod adds the byte as a signed char.
-      h += static_cast<std::uint32_t>(static_cast<std::int32_t>(static_cast<signed char>(*p)));
+      h += signed_byte(*p);
       h ^= h << 10;
       h += h >> 1;
       break;
