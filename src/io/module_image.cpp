@@ -44,7 +44,7 @@ const Format* find_format(std::span<const std::byte> head) {
 }  // namespace
 
 struct ModuleImage::Storage {
-  std::variant<MappedFile, std::vector<std::byte>> data;
+  std::variant<MappedFile, io::ByteBuffer> data;
 };
 
 std::string_view compression_name(Compression c) {
@@ -70,7 +70,7 @@ namespace {
 Result<ModuleImage> decompress_into_image(const Format& f, std::span<const std::byte> data,
                                           std::string_view name, const OpenOptions& options,
                                           auto make_image) {
-  std::vector<std::byte> out;
+  io::ByteBuffer out;
   auto r = f.decompress(data, options.max_decompressed_size, out);
   if (!r) {
     Error e = std::move(r).take_error();
@@ -82,40 +82,62 @@ Result<ModuleImage> decompress_into_image(const Format& f, std::span<const std::
 
 }  // namespace
 
+namespace {
+
+// Files up to this size are read into a reused buffer: for thousands of
+// small modules that is cheaper than mapping each one, faulting its pages in
+// and tearing the mapping down again. Bigger ones are mapped.
+constexpr std::size_t kReadLimit = std::size_t{32} << 20;
+
+}  // namespace
+
 Result<ModuleImage> ModuleImage::open(const std::string& path, const OpenOptions& options) {
-  auto mapped = MappedFile::open(path);
-  if (!mapped) return std::move(mapped).take_error();
-  auto data = mapped->bytes();
-  if (data.size() < kMagicProbeSize)
-    return make_error(EINVAL, path + ": file is " + std::to_string(data.size()) +
+  auto file = RegularFile::open(path);
+  if (!file) return std::move(file).take_error();
+  const std::uint64_t file_size = file->size();
+  if (file_size < kMagicProbeSize)
+    return make_error(EINVAL, path + ": file is " + std::to_string(file_size) +
                                   " bytes, too short to be a module");
-  const std::uint64_t file_size = data.size();
-  const Format* f = find_format(data);
-  if (f == nullptr) {
-    auto storage = std::make_unique<Storage>(Storage{std::move(*mapped)});
-    auto bytes = std::get<MappedFile>(storage->data).bytes();
-    return ModuleImage(std::move(storage), bytes, Compression::none, file_size);
+
+  std::unique_ptr<Storage> raw;  // the file's bytes
+  std::span<const std::byte> data;
+  if (file_size <= kReadLimit) {
+    io::ByteBuffer buffer;
+    buffer.resize(file->size());
+    if (auto r = file->read_all(buffer.data(), path); !r) return std::move(r).take_error();
+    raw = std::make_unique<Storage>(Storage{std::move(buffer)});
+    data = std::get<io::ByteBuffer>(raw->data).bytes();
+  } else {
+    auto mapped = MappedFile::open(path);
+    if (!mapped) return std::move(mapped).take_error();
+    raw = std::make_unique<Storage>(Storage{std::move(*mapped)});
+    data = std::get<MappedFile>(raw->data).bytes();
   }
-  return decompress_into_image(*f, data, path, options,
-                               [&](std::vector<std::byte> out, Compression c) {
-                                 auto storage = std::make_unique<Storage>(Storage{std::move(out)});
-                                 std::span<const std::byte> bytes =
-                                     std::get<std::vector<std::byte>>(storage->data);
-                                 return ModuleImage(std::move(storage), bytes, c, file_size);
-                               });
+  const Format* f = find_format(data);
+  if (f == nullptr) return ModuleImage(std::move(raw), data, Compression::none, file_size);
+  return decompress_into_image(*f, data, path, options, [&](io::ByteBuffer out, Compression c) {
+    auto storage = std::make_unique<Storage>(Storage{std::move(out)});
+    std::span<const std::byte> bytes = std::get<io::ByteBuffer>(storage->data).bytes();
+    return ModuleImage(std::move(storage), bytes, c, file_size);
+  });
 }
 
 Result<ModuleImage> ModuleImage::from_bytes(std::span<const std::byte> data, std::string_view name,
                                             const OpenOptions& options) {
   if (data.size() < kMagicProbeSize)
     return make_error(EINVAL, std::string(name) + ": too short to be a module");
-  auto make = [&](std::vector<std::byte> out, Compression c) {
+  auto make = [&](io::ByteBuffer out, Compression c) {
     auto storage = std::make_unique<Storage>(Storage{std::move(out)});
-    std::span<const std::byte> bytes = std::get<std::vector<std::byte>>(storage->data);
+    std::span<const std::byte> bytes = std::get<io::ByteBuffer>(storage->data).bytes();
     return ModuleImage(std::move(storage), bytes, c, data.size());
   };
   const Format* f = find_format(data);
-  if (f == nullptr) return make(std::vector<std::byte>(data.begin(), data.end()), Compression::none);
+  if (f == nullptr) {
+    io::ByteBuffer copy;
+    copy.resize(data.size());
+    std::memcpy(copy.data(), data.data(), data.size());
+    return make(std::move(copy), Compression::none);
+  }
   return decompress_into_image(*f, data, name, options, make);
 }
 

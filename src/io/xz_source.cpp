@@ -21,11 +21,20 @@ const char* lzma_reason(lzma_ret r) {
   }
 }
 
+// One decoder per thread: re-initialising an lzma_stream reuses the memory
+// it already has (the dictionary above all) instead of allocating it anew
+// for every module.
+struct ThreadDecoder {
+  lzma_stream stream = LZMA_STREAM_INIT;
+  ~ThreadDecoder() { lzma_end(&stream); }
+};
+
 }  // namespace
 
 Result<void> decompress_xz(std::span<const std::byte> input, std::uint64_t limit,
-                           std::vector<std::byte>& out) {
-  lzma_stream strm = LZMA_STREAM_INIT;
+                           ByteBuffer& out) {
+  thread_local ThreadDecoder decoder;
+  lzma_stream& strm = decoder.stream;
   // LZMA_CONCATENATED as libkmod: several .xz streams back to back are one file.
   lzma_ret r = lzma_stream_decoder(&strm, UINT64_MAX, LZMA_CONCATENATED);
   if (r != LZMA_OK) return make_error(EINVAL, std::string("xz: ") + lzma_reason(r));
@@ -51,7 +60,6 @@ Result<void> decompress_xz(std::span<const std::byte> input, std::uint64_t limit
       break;
     }
   }
-  lzma_end(&strm);
   out.resize(used);
   return result;
 }

@@ -7,12 +7,36 @@
 #include "io/decompressors.hpp"
 
 namespace kmodx::io {
+namespace {
+
+// One inflater per thread, reset for every file instead of rebuilt.
+struct ThreadInflater {
+  z_stream z{};
+  bool ready = false;
+  ~ThreadInflater() {
+    if (ready) inflateEnd(&z);
+  }
+};
+
+}  // namespace
 
 Result<void> decompress_gzip(std::span<const std::byte> input, std::uint64_t limit,
-                             std::vector<std::byte>& out) {
-  z_stream z{};
+                             ByteBuffer& out) {
+  thread_local ThreadInflater inflater;
+  z_stream& z = inflater.z;
   // 16 + MAX_WBITS: gzip wrapper only (we get here on the 1F 8B magic).
-  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return make_error(ENOMEM, "gzip: inflateInit2 failed");
+  if (!inflater.ready) {
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return make_error(ENOMEM, "gzip: inflateInit2 failed");
+    inflater.ready = true;
+  } else {
+    inflateReset(&z);
+  }
+  // The gzip trailer's ISIZE (size mod 4 GiB) is a good first guess.
+  if (input.size() >= 18) {
+    const auto* t = reinterpret_cast<const unsigned char*>(input.data() + input.size() - 4);
+    const std::uint64_t isize = t[0] | (t[1] << 8) | (t[2] << 16) | (std::uint64_t{t[3]} << 24);
+    if (isize < limit) out.reserve(static_cast<std::size_t>(isize) + 1);
+  }
   const auto* next = reinterpret_cast<const Bytef*>(input.data());
   std::size_t left = input.size();
   std::size_t used = 0;
@@ -54,7 +78,6 @@ Result<void> decompress_gzip(std::span<const std::byte> input, std::uint64_t lim
       break;
     }
   }
-  inflateEnd(&z);
   out.resize(used);
   return result;
 }

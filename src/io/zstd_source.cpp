@@ -8,18 +8,41 @@
 #include "io/decompressors.hpp"
 
 namespace kmodx::io {
+namespace {
 
-Result<void> decompress_zstd(std::span<const std::byte> input, std::uint64_t limit,
-                             std::vector<std::byte>& out) {
-  std::unique_ptr<ZSTD_DStream, decltype(&ZSTD_freeDStream)> stream(ZSTD_createDStream(),
-                                                                    &ZSTD_freeDStream);
-  if (!stream) return make_error(ENOMEM, "zstd: cannot allocate a decompression stream");
-  // A frame that declares its size lets us allocate once.
-  unsigned long long declared = ZSTD_getFrameContentSize(input.data(), input.size());
-  if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR &&
-      declared <= limit)
-    out.reserve(static_cast<std::size_t>(declared) + 1);
+// One decompression context per thread, reused: creating one per module
+// means allocating (and faulting in) its window buffers thousands of times.
+ZSTD_DCtx* thread_context() {
+  thread_local std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> context(ZSTD_createDCtx(), &ZSTD_freeDCtx);
+  return context.get();
+}
 
+Error zstd_error(std::size_t code) { return make_error(EINVAL, std::string("zstd: ") + ZSTD_getErrorName(code)); }
+
+}  // namespace
+
+Result<void> decompress_zstd(std::span<const std::byte> input, std::uint64_t limit, ByteBuffer& out) {
+  ZSTD_DCtx* dctx = thread_context();
+  if (dctx == nullptr) return make_error(ENOMEM, "zstd: cannot allocate a decompression context");
+  ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+
+  // The usual case, one frame that declares its size (zstd's CLI and kbuild
+  // write one): decode in one call straight into a buffer of that size.
+  const unsigned long long declared = ZSTD_getFrameContentSize(input.data(), input.size());
+  if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR && declared <= limit &&
+      ZSTD_findFrameCompressedSize(input.data(), input.size()) == input.size()) {
+    out.resize(static_cast<std::size_t>(declared));
+    const std::size_t n = ZSTD_decompressDCtx(dctx, out.data(), out.size(), input.data(), input.size());
+    if (ZSTD_isError(n)) {
+      ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+      return zstd_error(n);
+    }
+    if (n != declared) return make_error(EINVAL, "zstd: frame shorter than its declared size");
+    return {};
+  }
+
+  // Otherwise stream: unknown sizes, several frames, or a size past the cap
+  // (which then fails with EFBIG when the output reaches it).
   ZSTD_inBuffer in{input.data(), input.size(), 0};
   std::size_t used = 0;
   std::size_t last = 1;  // non-zero: a frame is not finished yet
@@ -30,8 +53,11 @@ Result<void> decompress_zstd(std::span<const std::byte> input, std::uint64_t lim
     }
     ZSTD_outBuffer o{out.data(), out.size(), used};
     std::size_t before_in = in.pos;
-    last = ZSTD_decompressStream(stream.get(), &o, &in);
-    if (ZSTD_isError(last)) return make_error(EINVAL, std::string("zstd: ") + ZSTD_getErrorName(last));
+    last = ZSTD_decompressStream(dctx, &o, &in);
+    if (ZSTD_isError(last)) {
+      ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+      return zstd_error(last);
+    }
     bool progressed = o.pos != used || in.pos != before_in;
     used = o.pos;
     if (in.pos == in.size && last != 0 && !progressed && used < out.size())

@@ -28,39 +28,54 @@ MappedFile::~MappedFile() {
   if (data_ != nullptr && size_ > 0) munmap(data_, size_);
 }
 
-Result<MappedFile> MappedFile::open(const std::string& path) {
+RegularFile::RegularFile(RegularFile&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), size_(std::exchange(other.size_, 0)) {}
+
+RegularFile::~RegularFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<RegularFile> RegularFile::open(const std::string& path) {
   // O_NONBLOCK: opening a FIFO for reading must not wait for a writer; the
   // fstat below then refuses it.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return make_error(errno, path + ": " + std::strerror(errno));
+  RegularFile file(fd, 0);
   struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    int err = errno;
-    ::close(fd);
-    return make_error(err, path + ": " + std::strerror(err));
-  }
-  if (S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    return make_error(EISDIR, path + ": is a directory, not a module file");
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return make_error(EINVAL, path + ": not a regular file");
-  }
-  MappedFile file;
+  if (fstat(fd, &st) != 0) return make_error(errno, path + ": " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return make_error(EISDIR, path + ": is a directory, not a module file");
+  if (!S_ISREG(st.st_mode)) return make_error(EINVAL, path + ": not a regular file");
   file.size_ = static_cast<std::size_t>(st.st_size);
-  if (file.size_ > 0) {
-    void* p = mmap(nullptr, file.size_, PROT_READ, MAP_PRIVATE, fd, 0);
+  return file;
+}
+
+Result<void> RegularFile::read_all(std::byte* out, const std::string& path) const {
+  std::size_t done = 0;
+  while (done < size_) {
+    ssize_t n = ::pread(fd_, out + done, size_ - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return make_error(errno, path + ": read: " + std::strerror(errno));
+    if (n == 0) return make_error(EIO, path + ": file shrank while being read");
+    done += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+Result<MappedFile> MappedFile::open(const std::string& path) {
+  auto file = RegularFile::open(path);
+  if (!file) return std::move(file).take_error();
+  MappedFile mapped;
+  mapped.size_ = file->size();
+  if (mapped.size_ > 0) {
+    void* p = mmap(nullptr, mapped.size_, PROT_READ, MAP_PRIVATE, file->fd(), 0);
     if (p == MAP_FAILED) {
       int err = errno;
-      ::close(fd);
-      file.size_ = 0;
+      mapped.size_ = 0;
       return make_error(err, path + ": mmap: " + std::strerror(err));
     }
-    file.data_ = p;
+    mapped.data_ = p;
   }
-  ::close(fd);
-  return file;
+  return mapped;
 }
 
 }  // namespace kmodx

@@ -12,6 +12,30 @@
 
 namespace kmodx {
 
+/// An open regular file: the descriptor (closed by the destructor) and its
+/// size. Opening checks the type first, so directories and FIFOs are refused
+/// with a message naming \p path (EISDIR, EINVAL).
+class RegularFile {
+ public:
+  RegularFile(RegularFile&& other) noexcept;
+  RegularFile& operator=(RegularFile&&) = delete;
+  RegularFile(const RegularFile&) = delete;
+  ~RegularFile();
+
+  static Result<RegularFile> open(const std::string& path);
+
+  int fd() const { return fd_; }
+  std::size_t size() const { return size_; }
+
+  /// Reads the whole file into \p out (size() bytes); EIO if it shrank.
+  Result<void> read_all(std::byte* out, const std::string& path) const;
+
+ private:
+  RegularFile(int fd, std::size_t size) : fd_(fd), size_(size) {}
+  int fd_ = -1;
+  std::size_t size_ = 0;
+};
+
 class MappedFile {
  public:
   MappedFile() = default;
