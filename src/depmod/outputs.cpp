@@ -1,17 +1,28 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "depmod/outputs.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "depmod/atomic_files.hpp"
 #include "index/trie_writer.hpp"
 #include "util/names.hpp"
 
 namespace kmodx::depmod {
+
+struct RenderContext {
+  const DepmodState& state;
+  DiagnosticSink& sink;
+  const std::vector<std::string>& dep_lines;  ///< modules.dep line of each module, no '\n'
+  const std::vector<std::pair<std::string_view, SymbolEntry>>& module_symbols;  ///< hash order
+};
+
 namespace {
 
 using index::Order;
@@ -21,92 +32,105 @@ constexpr Order kIndexOrder = Order::pre_order;
 
 const std::string& shown_path(const ModuleRecord& m) { return m.relpath ? *m.relpath : m.path; }
 
-std::string dep_line(const DepmodState& s, std::uint32_t m) {
-  std::string line = shown_path(s.modules[m]) + ":";
-  for (std::uint32_t d : s.graph.all_dependencies(m)) line += " " + shown_path(s.modules[d]);
-  return line;
+std::vector<std::string> dep_lines(const DepmodState& s) {
+  std::vector<std::string> lines(s.modules.size());
+  for (std::uint32_t m = 0; m < s.modules.size(); ++m) {
+    std::string& line = lines[m];
+    line = shown_path(s.modules[m]) + ":";
+    for (std::uint32_t d : s.graph.all_dependencies(m)) {
+      line += ' ';
+      line += shown_path(s.modules[d]);
+    }
+  }
+  return lines;
 }
 
 // Inserts into a trie; -w reports a value stored twice under one key.
-Result<void> insert(TrieBuilder& trie, const DepmodState& s, std::string_view key, std::string_view value,
+Result<void> insert(TrieBuilder& trie, const RenderContext& c, std::string_view key, std::string_view value,
                     std::uint32_t priority, std::string_view what, std::string_view dup_text) {
   auto dup = trie.insert(key, value, priority);
   if (!dup) return std::move(dup).take_error();
-  if (*dup && s.warn_duplicates)
-    s.sink.report(Severity::warning, "duplicate module " + std::string(what) + ":\n" + std::string(dup_text));
+  if (*dup && c.state.warn_duplicates)
+    c.sink.report(Severity::warning, "duplicate module " + std::string(what) + ":\n" + std::string(dup_text));
   return {};
 }
 
-Result<void> render_dep(const DepmodState& s, std::string& out) {
-  for (std::uint32_t m = 0; m < s.modules.size(); ++m) out += dep_line(s, m) + "\n";
+Result<void> render_dep(const RenderContext& c, std::string& out) {
+  for (const std::string& line : c.dep_lines) {
+    out += line;
+    out += '\n';
+  }
   return {};
 }
 
-Result<void> render_dep_bin(const DepmodState& s, std::string& out) {
+Result<void> render_dep_bin(const RenderContext& c, std::string& out) {
+  const DepmodState& s = c.state;
   TrieBuilder trie;
   for (std::uint32_t m = 0; m < s.modules.size(); ++m) {
-    const std::string line = dep_line(s, m);
-    if (auto r = insert(trie, s, s.modules[m].name, line, m, "deps", line); !r) return r;
+    const std::string& line = c.dep_lines[m];
+    if (auto r = insert(trie, c, s.modules[m].name, line, m, "deps", line); !r) return r;
   }
   out = trie.serialize(kIndexOrder);
   return {};
 }
 
-Result<void> render_alias(const DepmodState& s, std::string& out) {
+Result<void> render_alias(const RenderContext& c, std::string& out) {
+  const DepmodState& s = c.state;
   out = "# Aliases extracted from modules themselves.\n";
   for (const ModuleRecord& m : s.modules)
     for (const std::string& a : m.aliases) out += "alias " + a + " " + m.name + "\n";
   return {};
 }
 
-Result<void> render_alias_bin(const DepmodState& s, std::string& out) {
+Result<void> render_alias_bin(const RenderContext& c, std::string& out) {
+  const DepmodState& s = c.state;
   TrieBuilder trie;
   for (std::uint32_t i = 0; i < s.modules.size(); ++i) {
     const ModuleRecord& m = s.modules[i];
     for (const std::string& a : m.aliases) {
       auto key = alias_normalize(a);
       if (!key) {
-        s.sink.report(Severity::warning, "Unmatched bracket in " + a);
+        c.sink.report(Severity::warning, "Unmatched bracket in " + a);
         continue;
       }
-      if (auto r = insert(trie, s, *key, m.name, i, "alias", a + " " + m.name); !r) return r;
+      if (auto r = insert(trie, c, *key, m.name, i, "alias", a + " " + m.name); !r) return r;
     }
   }
   out = trie.serialize(kIndexOrder);
   return {};
 }
 
-Result<void> render_key_values(const DepmodState& s, std::string& out, std::string_view header,
+Result<void> render_key_values(const RenderContext& c, std::string& out, std::string_view header,
                                std::string_view word, std::vector<std::string> ModuleRecord::*field) {
   out = header;
-  for (const ModuleRecord& m : s.modules)
+  for (const ModuleRecord& m : c.state.modules)
     for (const std::string& v : m.*field) out += std::string(word) + " " + m.name + " " + v + "\n";
   return {};
 }
 
-Result<void> render_softdep(const DepmodState& s, std::string& out) {
-  return render_key_values(s, out, "# Soft dependencies extracted from modules themselves.\n",
+Result<void> render_softdep(const RenderContext& c, std::string& out) {
+  return render_key_values(c, out, "# Soft dependencies extracted from modules themselves.\n",
                            "softdep", &ModuleRecord::softdeps);
 }
 
-Result<void> render_weakdep(const DepmodState& s, std::string& out) {
-  return render_key_values(s, out, "# Weak dependencies extracted from modules themselves.\n",
+Result<void> render_weakdep(const RenderContext& c, std::string& out) {
+  return render_key_values(c, out, "# Weak dependencies extracted from modules themselves.\n",
                            "weakdep", &ModuleRecord::weakdeps);
 }
 
-Result<void> render_symbols(const DepmodState& s, std::string& out) {
+Result<void> render_symbols(const RenderContext& c, std::string& out) {
   out = "# Aliases for symbols, used by symbol_request().\n";
-  for (const auto& [name, entry] : s.symbols.module_symbols_in_hash_order())
-    out += "alias symbol:" + std::string(name) + " " + s.modules[entry.owner].name + "\n";
+  for (const auto& [name, entry] : c.module_symbols)
+    out += "alias symbol:" + std::string(name) + " " + c.state.modules[entry.owner].name + "\n";
   return {};
 }
 
-Result<void> render_symbols_bin(const DepmodState& s, std::string& out) {
+Result<void> render_symbols_bin(const RenderContext& c, std::string& out) {
   TrieBuilder trie;
-  for (const auto& [name, entry] : s.symbols.module_symbols_in_hash_order()) {
+  for (const auto& [name, entry] : c.module_symbols) {
     const std::string key = "symbol:" + std::string(name);
-    const std::string& owner = s.modules[entry.owner].name;
-    if (auto r = insert(trie, s, key, owner, static_cast<std::uint32_t>(entry.owner), "syms", key + " " + owner); !r)
+    const std::string& owner = c.state.modules[entry.owner].name;
+    if (auto r = insert(trie, c, key, owner, static_cast<std::uint32_t>(entry.owner), "syms", key + " " + owner); !r)
       return r;
   }
   out = trie.serialize(kIndexOrder);
@@ -115,10 +139,11 @@ Result<void> render_symbols_bin(const DepmodState& s, std::string& out) {
 
 // Reads an input file of the module directory; a missing one is a warning
 // and yields an empty (0-byte) index, as kmod does.
-bool read_input(const DepmodState& s, std::string_view name, std::string& content) {
-  std::ifstream in(s.dirname + "/" + std::string(name), std::ios::binary);
+bool read_input(const RenderContext& c, std::string_view name, std::string& content) {
+  const std::string& dirname = c.state.dirname;
+  std::ifstream in(dirname + "/" + std::string(name), std::ios::binary);
   if (!in) {
-    s.sink.report(Severity::warning, "could not open " + std::string(name) + " at " + s.dirname + ": " +
+    c.sink.report(Severity::warning, "could not open " + std::string(name) + " at " + dirname + ": " +
                                          std::strerror(errno));
     return false;
   }
@@ -128,9 +153,9 @@ bool read_input(const DepmodState& s, std::string_view name, std::string& conten
   return true;
 }
 
-Result<void> render_builtin_bin(const DepmodState& s, std::string& out) {
+Result<void> render_builtin_bin(const RenderContext& c, std::string& out) {
   std::string content;
-  if (!read_input(s, "modules.builtin", content)) return {};
+  if (!read_input(c, "modules.builtin", content)) return {};
   TrieBuilder trie;
   for (std::size_t pos = 0; pos < content.size();) {
     std::size_t nl = content.find('\n', pos);
@@ -138,7 +163,7 @@ Result<void> render_builtin_bin(const DepmodState& s, std::string& out) {
     std::string_view line(content.data() + pos, end - pos);  // newline kept, as fgets()
     pos = end;
     if (!std::isalpha(static_cast<unsigned char>(line.front()))) {
-      s.sink.report(Severity::error, "Invalid modules.builtin line: " + std::string(line));
+      c.sink.report(Severity::error, "Invalid modules.builtin line: " + std::string(line));
       continue;
     }
     std::string_view base = line.substr(line.rfind('/') == std::string_view::npos ? 0 : line.rfind('/') + 1);
@@ -152,9 +177,9 @@ Result<void> render_builtin_bin(const DepmodState& s, std::string& out) {
 // only alias records count. The field reader stops at its delimiter, at a
 // NUL or at the end; a field not ended by its delimiter reads as empty. A
 // record with '.' but no '=' thus hides the record after it, as in kmod.
-Result<void> render_builtin_alias_bin(const DepmodState& s, std::string& out) {
+Result<void> render_builtin_alias_bin(const RenderContext& c, std::string& out) {
   std::string content;
-  if (!read_input(s, "modules.builtin.modinfo", content)) return {};
+  if (!read_input(c, "modules.builtin.modinfo", content)) return {};
   std::size_t pos = 0;
   auto read_to = [&](char delimiter) -> std::string_view {
     const std::size_t start = pos;
@@ -176,7 +201,7 @@ Result<void> render_builtin_alias_bin(const DepmodState& s, std::string& out) {
     if (value.empty()) continue;
     auto key = alias_normalize(value);
     if (!key) {
-      s.sink.report(Severity::warning, "Unmatched bracket in " + std::string(value));
+      c.sink.report(Severity::warning, "Unmatched bracket in " + std::string(value));
       continue;
     }
     if (auto r = trie.insert(*key, module, 0); !r) return std::move(r).take_error();
@@ -185,8 +210,8 @@ Result<void> render_builtin_alias_bin(const DepmodState& s, std::string& out) {
   return {};
 }
 
-Result<void> render_devname(const DepmodState& s, std::string& out) {
-  for (const ModuleRecord& m : s.modules) {
+Result<void> render_devname(const RenderContext& c, std::string& out) {
+  for (const ModuleRecord& m : c.state.modules) {
     const std::string* devname = nullptr;
     char type = '\0';
     unsigned major = 0, minor = 0;
@@ -204,7 +229,7 @@ Result<void> render_devname(const DepmodState& s, std::string& out) {
     if (devname == nullptr) continue;
     const std::string name = devname->substr(std::strlen("devname:"));
     if (type == '\0') {
-      s.sink.report(Severity::error, "Module '" + m.name + "' has devname (" + name +
+      c.sink.report(Severity::error, "Module '" + m.name + "' has devname (" + name +
                                          ") but lacks major and minor information. Ignoring.");
       continue;
     }
@@ -230,30 +255,75 @@ const std::array<OutputFile, 11> kOutputFiles{{
     {"modules.devname", true, &render_devname},
 }};
 
+namespace {
+
+// Keeps one writer's messages until they can be passed on in table order.
+class BufferedSink final : public DiagnosticSink {
+ public:
+  void report(Severity severity, std::string_view message) override {
+    messages_.emplace_back(severity, std::string(message));
+  }
+  void replay(DiagnosticSink& to) const {
+    for (const auto& [severity, text] : messages_) to.report(severity, text);
+  }
+
+ private:
+  std::vector<std::pair<Severity, std::string>> messages_;
+};
+
+Error name_error(Error e, std::string_view file) {
+  // Writer errors carry kmod's message when there is one (bad character);
+  // otherwise name the file.
+  if (e.detail.rfind("Module index:", 0) != 0)
+    e.detail = "Could not write index '" + std::string(file) + "': " + std::strerror(e.code);
+  return e;
+}
+
+}  // namespace
+
 Result<void> print_text_outputs(const DepmodState& state, std::FILE* out) {
+  const std::vector<std::string> lines = dep_lines(state);
+  const auto symbols = state.symbols.module_symbols_in_hash_order();
+  const RenderContext context{state, state.sink, lines, symbols};
   for (const OutputFile& f : kOutputFiles) {
     if (!f.text) continue;
     std::string content;
-    if (auto r = f.render(state, content); !r) return r;
+    if (auto r = f.render(context, content); !r) return r;
     std::fwrite(content.data(), 1, content.size(), out);
   }
   return {};
 }
 
-Result<void> write_outputs(const DepmodState& state, const std::string& outdir) {
-  std::vector<PendingFile> files;
-  files.reserve(kOutputFiles.size());
-  for (const OutputFile& f : kOutputFiles) {
-    PendingFile p{std::string(f.name), {}};
-    if (auto r = f.render(state, p.content); !r) {
-      Error e = std::move(r).take_error();
-      // Writer errors carry kmod's message when there is one (bad
-      // character); otherwise name the file.
-      if (e.detail.rfind("Module index:", 0) != 0)
-        e.detail = "Could not write index '" + p.name + "': " + std::strerror(e.code);
-      return e;
+Result<void> write_outputs(const DepmodState& state, const std::string& outdir, unsigned threads) {
+  const std::vector<std::string> lines = dep_lines(state);
+  const auto symbols = state.symbols.module_symbols_in_hash_order();
+
+  struct Job {
+    BufferedSink sink;
+    std::string content;
+    Result<void> status;
+  };
+  std::vector<Job> jobs(kOutputFiles.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < jobs.size(); i = next++) {
+      const RenderContext context{state, jobs[i].sink, lines, symbols};
+      jobs[i].status = kOutputFiles[i].render(context, jobs[i].content);
     }
-    files.push_back(std::move(p));
+  };
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  {
+    std::vector<std::jthread> pool;
+    for (unsigned t = 1; t < std::min<std::size_t>(threads, jobs.size()); ++t) pool.emplace_back(worker);
+    worker();
+  }
+
+  std::vector<PendingFile> files;
+  files.reserve(jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    jobs[i].sink.replay(state.sink);
+    if (!jobs[i].status) return name_error(std::move(jobs[i].status).take_error(), kOutputFiles[i].name);
+    files.push_back(PendingFile{std::string(kOutputFiles[i].name), std::move(jobs[i].content)});
   }
   return publish_files(outdir, files);
 }

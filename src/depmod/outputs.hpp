@@ -43,10 +43,14 @@ struct DepmodState {
   DiagnosticSink& sink;
 };
 
+/// What the writers share: the state, the sink this writer reports to, and
+/// results more than one writer needs, computed once.
+struct RenderContext;
+
 struct OutputFile {
   std::string_view name;
   bool text;  ///< printed by depmod -n
-  Result<void> (*render)(const DepmodState& state, std::string& out);
+  Result<void> (*render)(const RenderContext& context, std::string& out);
 };
 
 extern const std::array<OutputFile, 11> kOutputFiles;
@@ -54,9 +58,12 @@ extern const std::array<OutputFile, 11> kOutputFiles;
 /// depmod -n: the text files back to back on \p out.
 Result<void> print_text_outputs(const DepmodState& state, std::FILE* out);
 
-/// Renders every file, then publishes all of them into \p outdir (created
-/// with its parents). On error nothing is renamed into place and every
-/// temporary file is removed; the error's detail is the message to print.
-Result<void> write_outputs(const DepmodState& state, const std::string& outdir);
+/// Renders every file on up to \p threads threads (0: one per CPU), then
+/// publishes all of them into \p outdir (created with its parents).
+/// Messages reach the state's sink in table order whatever the threads did,
+/// and stop after the first file that fails, as kmod stops there. On error
+/// nothing is renamed into place and every temporary file is removed; the
+/// error's detail is the message to print.
+Result<void> write_outputs(const DepmodState& state, const std::string& outdir, unsigned threads = 0);
 
 }  // namespace kmodx::depmod

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -95,6 +97,23 @@ bool looks_like_version(const std::string& s) {
   return std::sscanf(s.c_str(), "%u.%u", &a, &b) == 2;
 }
 
+// KMODX_TIMING=1 prints how long each phase took, for benchmarking.
+class PhaseTimer {
+ public:
+  PhaseTimer() : enabled_(std::getenv("KMODX_TIMING") != nullptr), last_(std::chrono::steady_clock::now()) {}
+  void mark(const char* phase) {
+    if (!enabled_) return;
+    auto now = std::chrono::steady_clock::now();
+    std::fprintf(stderr, "timing: %-8s %7.1f ms\n", phase,
+                 std::chrono::duration<double, std::milli>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  bool enabled_;
+  std::chrono::steady_clock::time_point last_;
+};
+
 std::vector<ModuleRecord> records_from(std::vector<FoundModule> found) {
   std::vector<ModuleRecord> records;
   records.reserve(found.size());
@@ -154,6 +173,7 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
     s.errsyms = false;
   }
 
+  PhaseTimer timer;
   std::vector<ModuleRecord> modules;
   if (s.all || s.quick) {
     DepmodConfig config = load_depmod_config(s.configs.empty() ? default_depmod_config_paths() : s.configs,
@@ -182,12 +202,16 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
     }
   }
 
+  timer.mark("search");
   order_module_array(modules, dirname, log);
+  timer.mark("order");
   load_modules(modules, s.jobs);
+  timer.mark("load");
   for (const ModuleRecord& m : modules)
     if (m.symbols_error)
       log.error("failed to load symbols from " + m.path + ": " + std::strerror(m.symbols_error->code));
   symbols.add_module_exports(modules);
+  timer.mark("symbols");
 
   ResolveOptions resolve{s.errsyms, !s.symvers.empty()};
   auto show = [&](const std::string& line) {
@@ -196,7 +220,9 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
     std::fflush(stdout);
   };
   DependencyGraph graph = DependencyGraph::resolve(modules, symbols, resolve, log, show);
-  if (!graph.sort()) {
+  const bool sorted = graph.sort();
+  timer.mark("graph");
+  if (!sorted) {
     graph.report_cycles(modules, log);
     return 1;
   }
@@ -206,10 +232,11 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
     if (auto r = print_text_outputs(state, stdout); !r) log.report(Severity::fatal, r.error().detail);
     return 0;
   }
-  if (auto r = write_outputs(state, outdir); !r) {
+  if (auto r = write_outputs(state, outdir, s.jobs); !r) {
     log.report(Severity::fatal, r.error().detail);
     return 1;
   }
+  timer.mark("outputs");
   return 0;
 }
 
