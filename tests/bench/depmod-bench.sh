@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# depmod benchmark (not a test): kmodx depmod against Debian's depmod
+# (kmod 30), run alternately on the same trees in the same run, so the ratios
+# hold on whatever machine runs it.
+#
+# Usage: depmod-bench.sh KMODX [RUNS]        (RUNS per tool and tree, default 7)
+# Environment: TREE=amd64|cloud (default amd64), FLAVOURS (default
+# "plain zst xz gz"), JOBS (kmodx -j; default: its own choice),
+# DEPMOD (default /sbin/depmod).
+#
+# Per compression it prints the median wall time, median CPU time (user +
+# system) and the largest peak RSS of each tool, the speed ratio, and for the
+# compressed trees the "floor": the median wall time of only decompressing
+# every module with 2 processes (xz -dc / zstd -dc / gzip -dc over halves of
+# the module list), i.e. what any depmod must pay on 2 cores. Debian's kmod
+# 30 has no zlib and indexes no .ko.gz module, so gz has no kmod column.
+# Targets (issue 3), marked ok/MISS: plain >= 3.5x, zst >= 3x, xz >= 2x and
+# <= 1.10x floor, gz <= 1.15x floor, peak RSS <= kmod's.
+set -euo pipefail
+export LC_ALL=C
+
+[ $# -ge 1 ] || { echo "usage: $0 KMODX [RUNS]" >&2; exit 2; }
+kmodx=$(realpath "$1")
+runs=${2:-7}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+depmod=${DEPMOD:-/sbin/depmod}
+tree=${TREE:-amd64}
+flavours=${FLAVOURS:-plain zst xz gz}
+jobs=()
+[ -z "${JOBS:-}" ] || jobs=(-j "$JOBS")
+
+eval "$(bash "$here/../cli/debian-full-trees.sh")"
+kver_var=KVER_$tree count_var=COUNT_$tree
+kver=${!kver_var}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# "wall cpu rss" of one command; its output is discarded.
+measure() {
+	/usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" >/dev/null 2>&1 || {
+		echo "failed: $*" >&2
+		exit 1
+	}
+	awk '{ printf "%.3f %.3f %d\n", $1, $2 + $3, $4 }' "$work/time"
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+maximum() { sort -n | tail -1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+mark() {  # value op threshold
+	awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { ok = (op == ">=") ? v >= t : v <= t; print ok ? "ok" : "MISS" }'
+}
+
+decompress_all() {  # flavour module-dir
+	local tool
+	case $1 in
+	xz) tool='xz -dc' ;;
+	zst) tool='zstd -q -dc' ;;
+	gz) tool='gzip -dc' ;;
+	esac
+	find "$2" -name "*.ko.$1" -print0 >"$work/list"
+	xargs -0 -P 2 -n "$(($(tr -cd '\0' <"$work/list" | wc -c) / 2 + 1))" $tool <"$work/list" >/dev/null
+}
+
+printf 'depmod benchmark: %s tree (%s modules, %s), %s runs each, %s CPUs\n' "$tree" "${!count_var}" \
+	"$kver" "$runs" "$(nproc)"
+printf '%-6s %9s %9s %7s %9s %9s %9s %9s %8s %8s  %s\n' compr kmod30_s kmodx_s speedup \
+	kmod_cpu kmodx_cpu kmod_MB kmodx_MB floor_s x/floor targets
+for flavour in $flavours; do
+	root_var=ROOT_${tree}_$flavour
+	src=${!root_var}
+	copy=$work/$flavour
+	mkdir -p "$copy/lib/modules"
+	cp -al "$src/lib/modules/$kver" "$copy/lib/modules/$kver"
+	k_cmd=("$depmod" -b "$copy" "$kver")
+	x_cmd=("$kmodx" depmod "${jobs[@]}" -b "$copy" "$kver")
+	# warm the page cache and both binaries
+	measure "${x_cmd[@]}" >/dev/null
+	[ "$flavour" = gz ] || measure "${k_cmd[@]}" >/dev/null
+	: >"$work/k" && : >"$work/x" && : >"$work/f"
+	for _ in $(seq "$runs"); do
+		[ "$flavour" = gz ] || measure "${k_cmd[@]}" >>"$work/k"
+		measure "${x_cmd[@]}" >>"$work/x"
+		if [ "$flavour" != plain ]; then
+			/usr/bin/time -f '%e' -o "$work/time" bash -c "$(declare -f decompress_all); work=$work; decompress_all $flavour $copy"
+			cat "$work/time" >>"$work/f"
+		fi
+	done
+	xw=$(cut -d' ' -f1 "$work/x" | median) xc=$(cut -d' ' -f2 "$work/x" | median)
+	xm=$(cut -d' ' -f3 "$work/x" | maximum)
+	kw=- kc=- km=- speed=- floor=- xf=- targets=''
+	if [ "$flavour" != gz ]; then
+		kw=$(cut -d' ' -f1 "$work/k" | median) kc=$(cut -d' ' -f2 "$work/k" | median)
+		km=$(cut -d' ' -f3 "$work/k" | maximum)
+		speed=$(ratio "$kw" "$xw")
+		targets+="rss:$(mark "$xm" '<=' "$km") "
+	fi
+	if [ "$flavour" != plain ]; then
+		floor=$(median <"$work/f")
+		xf=$(ratio "$xw" "$floor")
+	fi
+	case $flavour in
+	plain) targets+="speed>=3.5:$(mark "$speed" '>=' 3.5)" ;;
+	zst) targets+="speed>=3:$(mark "$speed" '>=' 3)" ;;
+	xz) targets+="speed>=2:$(mark "$speed" '>=' 2) floor<=1.10:$(mark "$xf" '<=' 1.10)" ;;
+	gz) targets+="floor<=1.15:$(mark "$xf" '<=' 1.15)" ;;
+	esac
+	mb() { [ "$1" = - ] && echo - || awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+	printf '%-6s %9s %9s %7s %9s %9s %9s %9s %8s %8s  %s\n' "$flavour" "$kw" "$xw" "$speed" "$kc" "$xc" \
+		"$(mb "$km")" "$(mb "$xm")" "$floor" "$xf" "$targets"
+	rm -rf "$copy"
+done
