@@ -189,9 +189,9 @@ Result<std::vector<FoundModule>> find_modules(const std::string& dirname, const 
   ModuleSearch search(dirname, config, sink);
   if (int code = search.walk_top(dirname); code != 0)
     return make_error(code, "could not open directory " + dirname);
-  for (const std::string& ext : config.externals)
-    if (int code = search.walk_top(ext); code != 0 && code != ENOENT)  // a missing one is fine
-      return make_error(code, "could not open directory " + ext);
+  // An external directory that cannot be walked is reported and skipped, as
+  // kmod does whatever the error.
+  for (const std::string& ext : config.externals) search.walk_top(ext);
   return search.take();
 }
 

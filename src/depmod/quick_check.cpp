@@ -10,17 +10,16 @@
 #include <cstring>
 #include <string_view>
 
+#include "util/names.hpp"
+
 namespace kmodx::depmod {
 namespace {
 
+// kmod master compares in microseconds; kmod 30 in whole seconds, which
+// misses a module replaced within the second modules.dep was written.
 bool newer(const timespec& a, const timespec& b) {
-  return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
-}
-
-bool is_module_name(std::string_view n) {
-  for (std::string_view ext : {".ko", ".ko.gz", ".ko.xz", ".ko.zst"})
-    if (n.size() > ext.size() && n.ends_with(ext)) return true;
-  return false;
+  const long a_us = a.tv_nsec / 1000, b_us = b.tv_nsec / 1000;
+  return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a_us > b_us;
 }
 
 // True as soon as one module below \p fd is newer than \p ref.
@@ -43,7 +42,7 @@ bool any_newer(int fd, const timespec& ref, unsigned depth) {
       if (depth >= 64) continue;
       int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (sub >= 0) found = any_newer(sub, ref, depth + 1);
-    } else if (S_ISREG(st.st_mode) && is_module_name(name) && newer(st.st_mtim, ref)) {
+    } else if (S_ISREG(st.st_mode) && has_module_extension(name) && newer(st.st_mtim, ref)) {
       found = true;
     }
   }

@@ -55,7 +55,7 @@ void SymbolTable::add_fake_kernel_symbols() {
   if (find("TOC.") == nullptr) add("TOC.", true, 0, SymbolEntry::kKernel);
 }
 
-Result<void> SymbolTable::load_symvers(const std::string& path, DiagnosticSink& sink) {
+Result<void> SymbolTable::load_symvers(const std::string& path, DiagnosticSink& sink, int leftover_errno) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(errno, path + ": " + std::strerror(errno));
   unsigned lineno = 0;
@@ -65,11 +65,10 @@ Result<void> SymbolTable::load_symvers(const std::string& path, DiagnosticSink& 
     if (tokens.size() < 3 || tokens[2] != "vmlinux") continue;
     const std::string crc_text(tokens[0]);
     char* end = nullptr;
-    errno = 0;
     const std::uint64_t crc = std::strtoull(crc_text.c_str(), &end, 16);
     if (*end != '\0') {
       sink.report(Severity::error, path + ":" + std::to_string(lineno) + " Invalid symbol version " +
-                                       crc_text + ": " + std::strerror(errno));
+                                       crc_text + ": " + std::strerror(leftover_errno));
       continue;
     }
     add(tokens[1], false, crc, SymbolEntry::kKernel);

@@ -33,7 +33,10 @@ class SymbolTable {
   explicit SymbolTable(char prefix) : prefix_(prefix) {}
 
   /// Loads kernel symbols; errors carry the errno of opening the file.
-  Result<void> load_symvers(const std::string& path, DiagnosticSink& sink);
+  /// kmod's "Invalid symbol version" message ends in %m although nothing
+  /// failed just before it, so it shows whatever errno an earlier call left:
+  /// \p leftover_errno is what that would be.
+  Result<void> load_symvers(const std::string& path, DiagnosticSink& sink, int leftover_errno = 0);
   Result<void> load_system_map(const std::string& path, DiagnosticSink& sink);
 
   /// Adds every module's exports with the module's array index as owner.

@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <set>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -79,7 +79,10 @@ bool parse(std::string_view prog, int argc, char** argv, Settings& s, ToolLog& l
     else if (n == "filesyms") s.system_map = o.value;
     else if (n == "errsyms") s.errsyms = true;
     else if (n == "show" || n == "dry-run") s.dry_run = true;
-    else if (n == "symbol-prefix") s.prefix = o.value.empty() ? '\0' : o.value.front();
+    else if (n == "symbol-prefix") {
+      if (o.value.size() > 1) log.report(Severity::fatal, "-P only takes a single char");
+      s.prefix = o.value.empty() ? '\0' : o.value.front();
+    }
     else if (n == "verbose") ++s.verbose;
     else if (n == "warn") s.warn = true;
     else if (n == "jobs") s.jobs = std::stoul(o.value);
@@ -162,7 +165,10 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
   SymbolTable symbols(s.prefix);
   const bool have_kernel_symbols = !s.symvers.empty() || !s.system_map.empty();
   if (!s.symvers.empty()) {
-    if (auto r = symbols.load_symvers(s.symvers, log); !r)
+    // In kmod, errno here is left from libkmod's attempt to read
+    // <dirname>/modules.softdep as configuration: ENOENT when it is missing.
+    const int leftover_errno = ::access((dirname + "/modules.softdep").c_str(), F_OK) != 0 ? errno : 0;
+    if (auto r = symbols.load_symvers(s.symvers, log, leftover_errno); !r)
       log.report(Severity::fatal, "could not load " + s.symvers + ": " + std::strerror(r.error().code));
   } else if (!s.system_map.empty()) {
     if (auto r = symbols.load_system_map(s.system_map, log); !r)
@@ -185,19 +191,32 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
     }
     modules = records_from(std::move(found).value());
   } else {
-    std::set<std::string> names;
+    std::map<std::string, std::string> path_of;  // module name -> path
     for (const std::string& f : files) {
       if (f.front() != '/') log.report(Severity::fatal, f + ": not absolute path.");
+      // libkmod's kmod_module_new_from_path(): the file must exist, and a
+      // second path for a known name is refused by its module pool.
+      struct stat st {};
+      if (::stat(f.c_str(), &st) != 0)
+        log.report(Severity::fatal, "could not create module " + f + ": " + std::strerror(errno));
       ModuleRecord r;
       auto name = path_to_modname(f);
       r.name = name ? *name : std::string();
       r.path = f;
       if (f.size() > dirname.size() && f.compare(0, dirname.size(), dirname) == 0 && f[dirname.size()] == '/')
         r.relpath = f.substr(dirname.size() + 1);
-      if (!names.insert(r.name).second) {
+      if (auto known = path_of.find(r.name); known != path_of.end()) {
+        if (known->second != f) {
+          // kmod 30's text, source location included.
+          log.error("../libkmod/libkmod-module.c:428 kmod_module_new_from_path() kmod_module '" + r.name +
+                    "' already exists with different path: new-path='" + f + "' old-path='" + known->second +
+                    "'");
+          log.report(Severity::fatal, "could not create module " + f + ": File exists");
+        }
         log.error("hash_add_unique " + r.name + ": File exists");
         log.report(Severity::fatal, "could not add module " + f + ": File exists");
       }
+      path_of.emplace(r.name, f);
       modules.push_back(std::move(r));
     }
   }
@@ -229,13 +248,9 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
 
   DepmodState state{modules, graph, symbols, dirname, s.warn, log};
   if (s.dry_run) {
-    if (auto r = print_text_outputs(state, stdout); !r) log.report(Severity::fatal, r.error().detail);
-    return 0;
+    return print_text_outputs(state, stdout) ? 0 : 1;
   }
-  if (auto r = write_outputs(state, outdir, s.jobs); !r) {
-    log.report(Severity::fatal, r.error().detail);
-    return 1;
-  }
+  if (!write_outputs(state, outdir, s.jobs)) return 1;
   timer.mark("outputs");
   return 0;
 }
