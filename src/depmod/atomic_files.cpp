@@ -3,63 +3,70 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace kmodx::depmod {
 namespace {
 
-constexpr std::string_view kTempMarker = ".kmodx-";
+std::string errno_text(int code) { return std::strerror(code); }
 
-Result<void> make_directories(const std::string& dir) {
-  std::string partial;
-  std::size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = dir.find('/', pos + 1);
-    partial = dir.substr(0, pos);
-    if (partial.empty()) continue;
-    if (mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST)
-      return make_error(errno, "could not create directory " + dir + ": " + std::strerror(errno));
+// mkdir -p; the error names \p dir as kmod master's message does.
+int make_directories(const std::string& dir) {
+  for (std::size_t pos = dir.find('/', 1); ; pos = dir.find('/', pos + 1)) {
+    const std::string partial = dir.substr(0, pos);
+    if (!partial.empty() && ::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) return errno;
+    if (pos == std::string::npos) break;
   }
   struct stat st {};
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    int err = errno != 0 ? errno : ENOTDIR;
-    if (stat(dir.c_str(), &st) == 0) err = ENOTDIR;
-    return make_error(err, "could not create directory " + dir + ": " + std::strerror(err));
-  }
-  return {};
+  if (::stat(dir.c_str(), &st) != 0) return errno;
+  return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
 }
 
-// Temporary files of runs that were killed before they could rename or
-// remove them. Only called while holding the directory lock, so no live
-// publisher owns one.
+// "<name>.<pid>.<usec>.<sec>" whose pid is not a live process: left behind
+// by a depmod that was killed. Only called under the directory lock.
+bool is_stale_temporary(std::string_view name) {
+  if (!name.starts_with("modules.")) return false;
+  std::size_t dots[3];
+  std::size_t end = name.size();
+  for (std::size_t& d : dots) {
+    d = name.rfind('.', end - 1);
+    if (d == std::string_view::npos || d + 1 >= end) return false;
+    for (std::size_t i = d + 1; i < end; ++i)
+      if (name[i] < '0' || name[i] > '9') return false;
+    end = d;
+  }
+  const pid_t pid = static_cast<pid_t>(std::strtol(std::string(name.substr(dots[2] + 1)).c_str(), nullptr, 10));
+  return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
 void remove_stale_temporaries(int dirfd) {
-  int fd = dup(dirfd);
+  int fd = ::dup(dirfd);
   if (fd < 0) return;
-  DIR* d = fdopendir(fd);
+  DIR* d = ::fdopendir(fd);
   if (d == nullptr) {
-    close(fd);
+    ::close(fd);
     return;
   }
   std::vector<std::string> stale;
-  while (dirent* e = readdir(d)) {
-    std::string_view name = e->d_name;
-    if (name.starts_with(".modules.") && name.find(kTempMarker) != std::string_view::npos)
-      stale.emplace_back(name);
-  }
-  for (const std::string& name : stale) unlinkat(dirfd, name.c_str(), 0);
-  closedir(d);
+  while (const dirent* e = ::readdir(d))
+    if (is_stale_temporary(e->d_name)) stale.emplace_back(e->d_name);
+  for (const std::string& name : stale) ::unlinkat(dirfd, name.c_str(), 0);
+  ::closedir(d);
 }
 
 bool write_all(int fd, const std::string& content) {
   const char* p = content.data();
   std::size_t left = content.size();
   while (left > 0) {
-    ssize_t n = write(fd, p, left);
+    ssize_t n = ::write(fd, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
       return false;
@@ -72,42 +79,66 @@ bool write_all(int fd, const std::string& content) {
 
 }  // namespace
 
-Result<void> publish_files(const std::string& dir, const std::vector<PendingFile>& files) {
-  if (auto r = make_directories(dir); !r) return r;
-  int dirfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0) return make_error(errno, "could not open directory " + dir + ": " + std::strerror(errno));
-  flock(dirfd, LOCK_EX);
+PublishOutcome publish_files(const std::string& dir, const std::vector<PendingFile>& files,
+                             DiagnosticSink& sink) {
+  if (int err = make_directories(dir); err != 0) {
+    sink.report(Severity::fatal, "could not create directory " + dir + ": " + errno_text(err));
+    return PublishOutcome::failed;
+  }
+  const int dirfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) {
+    sink.report(Severity::fatal, "could not open directory " + dir + ": " + errno_text(errno));
+    return PublishOutcome::failed;
+  }
+  ::flock(dirfd, LOCK_EX);
   remove_stale_temporaries(dirfd);
 
-  std::vector<std::string> temps;
-  auto fail = [&](Error e) {
-    for (const std::string& t : temps) unlinkat(dirfd, t.c_str(), 0);
-    close(dirfd);  // also drops the lock
-    return e;
+  timeval now {};
+  ::gettimeofday(&now, nullptr);
+  const std::string suffix = "." + std::to_string(::getpid()) + "." + std::to_string(now.tv_usec) + "." +
+                             std::to_string(now.tv_sec);
+  std::vector<std::string> temps;  // created so far
+  auto discard = [&](PublishOutcome outcome) {
+    for (const std::string& t : temps) ::unlinkat(dirfd, t.c_str(), 0);
+    ::close(dirfd);  // also drops the lock
+    return outcome;
   };
 
+  bool all_created = true;
   for (const PendingFile& f : files) {
-    std::string tmpl = dir + "/." + f.name + std::string(kTempMarker) + "XXXXXX";
-    int fd = mkstemp(tmpl.data());
-    if (fd < 0) return fail(make_error(errno, "Could not create temporary file at '" + dir + "': " + std::strerror(errno)));
-    temps.push_back(tmpl.substr(dir.size() + 1));
+    const std::string temp = f.name + suffix;
+    constexpr int kFlags = O_CREAT | O_EXCL | O_WRONLY;
+    int fd = ::openat(dirfd, temp.c_str(), kFlags | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      // kmod 30 reports each file it cannot create and goes on.
+      char flags[64];
+      std::snprintf(flags, sizeof flags, ", %o, %o): ", static_cast<unsigned>(kFlags), 0644u);
+      sink.report(Severity::error, "openat(" + dir + ", " + temp + flags + errno_text(errno));
+      all_created = false;
+      continue;
+    }
+    temps.push_back(temp);
     // 0644 whatever the umask, like kmod master.
-    const bool ok = fchmod(fd, 0644) == 0 && write_all(fd, f.content);
-    const int err = errno;
-    if (close(fd) != 0 || !ok)
-      return fail(make_error(ok ? errno : err, "Could not create index '" + f.name +
-                                                   "'. Output is truncated: " + std::strerror(ok ? errno : err)));
-  }
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    if (renameat(dirfd, temps[i].c_str(), dirfd, files[i].name.c_str()) != 0) {
-      const int err = errno;
-      Error e = make_error(err, "publish temporary from " + temps[i] + " to " + files[i].name);
-      temps.erase(temps.begin(), temps.begin() + static_cast<std::ptrdiff_t>(i));
-      return fail(e);
+    const bool ok = ::fchmod(fd, 0644) == 0 && write_all(fd, f.content);
+    if (::close(fd) != 0 || !ok) {
+      // kmod's text names ENOSPC whatever the error was.
+      sink.report(Severity::error,
+                  "Could not create index '" + f.name + "'. Output is truncated: " + errno_text(ENOSPC));
+      return discard(PublishOutcome::failed);
     }
   }
-  close(dirfd);
-  return {};
+  if (!all_created) return discard(PublishOutcome::skipped);
+
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (::renameat(dirfd, temps[i].c_str(), dirfd, files[i].name.c_str()) != 0) {
+      sink.report(Severity::fatal, "renameat(" + dir + ", " + temps[i] + ", " + dir + ", " + files[i].name +
+                                       "): " + errno_text(errno));
+      temps.erase(temps.begin(), temps.begin() + static_cast<std::ptrdiff_t>(i));
+      return discard(PublishOutcome::failed);
+    }
+  }
+  ::close(dirfd);
+  return PublishOutcome::published;
 }
 
 }  // namespace kmodx::depmod

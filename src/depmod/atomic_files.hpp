@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
-// Publishing a set of files so that readers never see a torn one: each is
-// written to ".<name>.kmodx-XXXXXX" in the target directory, and only when
-// all are complete are they renamed over the old files. The directory itself
-// is flock()ed meanwhile, so concurrent publishers take turns, and a
-// publisher removes temporary files that a killed run left behind.
+// Publishing a set of files so that readers never see a torn one, nor a mix
+// of old and new: each is written to a temporary file in the target
+// directory, named as kmod 30 names them ("<name>.<pid>.<usec>.<sec>"), and
+// only when all are complete are they renamed over the old files. The
+// directory is flock()ed meanwhile, so concurrent kmodx runs take turns, and
+// temporaries that a killed run left behind (their pid no longer alive) are
+// removed.
 
 #include <string>
 #include <vector>
 
-#include "kmodx/result.hpp"
+#include "kmodx/diag.hpp"
 
 namespace kmodx::depmod {
 
@@ -18,9 +20,18 @@ struct PendingFile {
   std::string content;
 };
 
+enum class PublishOutcome {
+  published,  ///< every file was renamed into place
+  skipped,    ///< a temporary file could not be created: reported, nothing
+              ///< published, and like kmod depmod still succeeds
+  failed,     ///< reported; depmod fails
+};
+
 /// Creates \p dir with its parents (mode 0755) if needed, then publishes
-/// \p files (mode 0644) in order. On failure the old files stay in place and
-/// no temporary file remains; the error detail is kmod's message.
-Result<void> publish_files(const std::string& dir, const std::vector<PendingFile>& files);
+/// \p files (mode 0644). Problems are reported to \p sink in kmod's words.
+/// Unless the outcome is `published`, the old files are untouched and no
+/// temporary file remains.
+PublishOutcome publish_files(const std::string& dir, const std::vector<PendingFile>& files,
+                             DiagnosticSink& sink);
 
 }  // namespace kmodx::depmod

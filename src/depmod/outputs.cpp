@@ -271,30 +271,34 @@ class BufferedSink final : public DiagnosticSink {
   std::vector<std::pair<Severity, std::string>> messages_;
 };
 
-Error name_error(Error e, std::string_view file) {
-  // Writer errors carry kmod's message when there is one (bad character);
-  // otherwise name the file.
-  if (e.detail.rfind("Module index:", 0) != 0)
-    e.detail = "Could not write index '" + std::string(file) + "': " + std::strerror(e.code);
-  return e;
+// A writer that fails: the index's own FATAL text for a bad character
+// (kmod master's), kmod's ERROR naming the file otherwise.
+void report_render_error(const Error& e, std::string_view file, DiagnosticSink& sink) {
+  if (e.detail.rfind("Module index:", 0) == 0)
+    sink.report(Severity::fatal, e.detail);
+  else
+    sink.report(Severity::error, "Could not write index '" + std::string(file) + "': " + std::strerror(e.code));
 }
 
 }  // namespace
 
-Result<void> print_text_outputs(const DepmodState& state, std::FILE* out) {
+bool print_text_outputs(const DepmodState& state, std::FILE* out) {
   const std::vector<std::string> lines = dep_lines(state);
   const auto symbols = state.symbols.module_symbols_in_hash_order();
   const RenderContext context{state, state.sink, lines, symbols};
   for (const OutputFile& f : kOutputFiles) {
     if (!f.text) continue;
     std::string content;
-    if (auto r = f.render(context, content); !r) return r;
+    if (auto r = f.render(context, content); !r) {
+      report_render_error(r.error(), f.name, state.sink);
+      return false;
+    }
     std::fwrite(content.data(), 1, content.size(), out);
   }
-  return {};
+  return true;
 }
 
-Result<void> write_outputs(const DepmodState& state, const std::string& outdir, unsigned threads) {
+bool write_outputs(const DepmodState& state, const std::string& outdir, unsigned threads) {
   const std::vector<std::string> lines = dep_lines(state);
   const auto symbols = state.symbols.module_symbols_in_hash_order();
 
@@ -322,10 +326,13 @@ Result<void> write_outputs(const DepmodState& state, const std::string& outdir, 
   files.reserve(jobs.size());
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     jobs[i].sink.replay(state.sink);
-    if (!jobs[i].status) return name_error(std::move(jobs[i].status).take_error(), kOutputFiles[i].name);
+    if (!jobs[i].status) {
+      report_render_error(jobs[i].status.error(), kOutputFiles[i].name, state.sink);
+      return false;
+    }
     files.push_back(PendingFile{std::string(kOutputFiles[i].name), std::move(jobs[i].content)});
   }
-  return publish_files(outdir, files);
+  return publish_files(outdir, files, state.sink) != PublishOutcome::failed;
 }
 
 }  // namespace kmodx::depmod

@@ -55,15 +55,17 @@ struct OutputFile {
 
 extern const std::array<OutputFile, 11> kOutputFiles;
 
-/// depmod -n: the text files back to back on \p out.
-Result<void> print_text_outputs(const DepmodState& state, std::FILE* out);
+/// depmod -n: the text files back to back on \p out. False after a failure,
+/// which has been reported to the state's sink.
+bool print_text_outputs(const DepmodState& state, std::FILE* out);
 
 /// Renders every file on up to \p threads threads (0: one per CPU), then
 /// publishes all of them into \p outdir (created with its parents).
 /// Messages reach the state's sink in table order whatever the threads did,
-/// and stop after the first file that fails, as kmod stops there. On error
-/// nothing is renamed into place and every temporary file is removed; the
-/// error's detail is the message to print.
-Result<void> write_outputs(const DepmodState& state, const std::string& outdir, unsigned threads = 0);
+/// and stop after the first file that fails, as kmod stops there. Returns
+/// false when depmod must fail; every problem has been reported to the
+/// state's sink in kmod's words. Unless all files were published, the old
+/// ones are untouched and no temporary file remains.
+bool write_outputs(const DepmodState& state, const std::string& outdir, unsigned threads = 0);
 
 }  // namespace kmodx::depmod
