@@ -10,7 +10,7 @@
 # Usage: bash tests/cli/index-oracle.sh        (exit 1 on any failure)
 # Environment:
 #   DEPMOD, MODPROBE     the oracle (default /sbin/depmod, /sbin/modprobe)
-#   KMODX_MKMOD          module synthesizer (default /work/shared/spec/tools/mkmod.py)
+#   KMODX_MKMOD          module synthesizer (default tests/tools/synth-module.py)
 #   KMODX_ORACLE_DRIVER  a built test binary that contains the [oracle] tests
 #                        (e.g. build/kmodx_unit_tests); otherwise one is compiled
 #   KMODX_ORACLE_ORDER   "pre" when the oracle is kmod 34 or later
@@ -21,7 +21,7 @@ set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 depmod=${DEPMOD:-/sbin/depmod}
 modprobe=${MODPROBE:-/sbin/modprobe}
-mkmod=${KMODX_MKMOD:-/work/shared/spec/tools/mkmod.py}
+mkmod=${KMODX_MKMOD:-$top/tests/tools/synth-module.py}
 kver=1.0.0
 work=$(mktemp -d)
 if [ "${KEEP:-0}" = 1 ]; then echo "work directory: $work"; else trap 'rm -rf "$work"' EXIT; fi
