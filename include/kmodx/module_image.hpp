@@ -35,6 +35,13 @@ Compression detect_compression(std::span<const std::byte> head);
 
 struct OpenOptions {
   std::uint64_t max_decompressed_size = std::uint64_t{1} << 30;
+  /// For a plain ELF file, read only what the module readers of
+  /// kmodx/module_elf.hpp use (headers, symbols, strings, .modinfo,
+  /// __versions, export data; see src/elf/partial_read.hpp). The image keeps
+  /// the file's size and offsets, but the bytes of code, relocation, BTF and
+  /// debug sections and of anything outside sections (the signature
+  /// trailer) are undefined. depmod sets it; modinfo must not.
+  bool only_module_sections = false;
 };
 
 /// The decompressed image of one module file. Move-only; plain files are

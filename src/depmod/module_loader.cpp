@@ -20,7 +20,9 @@ std::string ModuleRecord::uncompressed_relpath() const {
 }
 
 void load_module(ModuleRecord& module) {
-  auto image = ModuleImage::open(module.path);
+  OpenOptions options;
+  options.only_module_sections = true;
+  auto image = ModuleImage::open(module.path, options);
   if (!image) {
     module.symbols_error = std::move(image).take_error();
     return;

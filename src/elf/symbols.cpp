@@ -4,6 +4,7 @@
 // libkmod does and depmod output must match it.
 #include <cerrno>
 #include <cstring>
+#include <unordered_map>
 
 #include "elf/module_sections.hpp"
 
@@ -87,6 +88,11 @@ Result<std::vector<ModuleSymbol>> read_dependencies(const ElfView<ELFT>& elf) {
   if (!table) return out;
   std::vector<ModVersion> versions = read_versions_lenient(elf);
   std::vector<bool> used(versions.size(), false);
+  // Name -> first record with that name (a big module has thousands of
+  // both, so a linear search per symbol would be quadratic).
+  std::unordered_map<std::string_view, std::size_t> version_of;
+  version_of.reserve(versions.size());
+  for (std::size_t v = 0; v < versions.size(); ++v) version_of.emplace(versions[v].name, v);
   const bool sparc = elf.machine() == kEmSparc || elf.machine() == kEmSparcV9;
   for (std::size_t i = 1; i < table->symbols.size(); ++i) {
     const auto& sym = table->symbols[i];
@@ -98,12 +104,9 @@ Result<std::vector<ModuleSymbol>> read_dependencies(const ElfView<ELFT>& elf) {
                                     " has a name outside .strtab");
     if (name->empty()) continue;
     std::uint64_t crc = 0;
-    for (std::size_t v = 0; v < versions.size(); ++v) {
-      if (versions[v].name == *name) {
-        crc = versions[v].crc;
-        used[v] = true;
-        break;
-      }
+    if (auto it = version_of.find(*name); it != version_of.end()) {
+      crc = versions[it->second].crc;
+      used[it->second] = true;
     }
     out.push_back({*name, crc, (sym.st_info >> 4) == kStbWeak ? SymbolBind::weak : SymbolBind::undefined});
   }

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "elf/partial_read.hpp"
 #include "io/decompressors.hpp"
 #include "util/mapped_file.hpp"
 
@@ -104,7 +105,13 @@ Result<ModuleImage> ModuleImage::open(const std::string& path, const OpenOptions
   if (file_size <= kReadLimit) {
     io::ByteBuffer buffer;
     buffer.resize(file->size());
-    if (auto r = file->read_all(buffer.data(), path); !r) return std::move(r).take_error();
+    auto read_at = [&](std::uint64_t offset, std::size_t length, std::byte* dest) {
+      return static_cast<bool>(file->read_at(offset, length, dest, path));
+    };
+    // A compressed file fails the ELF check at once and is read whole.
+    const bool partial = options.only_module_sections && elf::read_module_parts(buffer.data(), file_size, read_at);
+    if (!partial)
+      if (auto r = file->read_all(buffer.data(), path); !r) return std::move(r).take_error();
     raw = std::make_unique<Storage>(Storage{std::move(buffer)});
     data = std::get<io::ByteBuffer>(raw->data).bytes();
   } else {

@@ -49,10 +49,11 @@ Result<RegularFile> RegularFile::open(const std::string& path) {
   return file;
 }
 
-Result<void> RegularFile::read_all(std::byte* out, const std::string& path) const {
+Result<void> RegularFile::read_at(std::uint64_t offset, std::size_t length, std::byte* out,
+                                  const std::string& path) const {
   std::size_t done = 0;
-  while (done < size_) {
-    ssize_t n = ::pread(fd_, out + done, size_ - done, static_cast<off_t>(done));
+  while (done < length) {
+    ssize_t n = ::pread(fd_, out + done, length - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return make_error(errno, path + ": read: " + std::strerror(errno));
     if (n == 0) return make_error(EIO, path + ": file shrank while being read");

@@ -5,6 +5,7 @@
 // block a tool.
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 
@@ -28,7 +29,9 @@ class RegularFile {
   std::size_t size() const { return size_; }
 
   /// Reads the whole file into \p out (size() bytes); EIO if it shrank.
-  Result<void> read_all(std::byte* out, const std::string& path) const;
+  Result<void> read_all(std::byte* out, const std::string& path) const { return read_at(0, size_, out, path); }
+  /// Reads \p length bytes at \p offset into \p out; EIO if the file ends first.
+  Result<void> read_at(std::uint64_t offset, std::size_t length, std::byte* out, const std::string& path) const;
 
  private:
   RegularFile(int fd, std::size_t size) : fd_(fd), size_(size) {}
