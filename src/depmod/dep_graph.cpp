@@ -28,8 +28,8 @@ DependencyGraph DependencyGraph::resolve(const std::vector<ModuleRecord>& module
       if (boost::edge(m, owner, g.graph_).second) continue;
       boost::add_edge(m, owner, g.graph_);
       // kmod names the symbol as its table key (no '.'/prefix character).
-      show(mod.path + " needs \"" + std::string(symbols.key_of(need.name)) + "\": " +
-           modules[owner].path);
+      if (show)
+        show(mod.path + " needs \"" + std::string(symbols.key_of(need.name)) + "\": " + modules[owner].path);
     }
   }
   return g;

@@ -31,7 +31,8 @@ class DependencyGraph {
 
   /// Resolves every module's needed symbols (array order, symbol order),
   /// reporting unknown symbols and CRC disagreements through \p sink as kmod
-  /// does and calling \p show for each new dependency ("-v" lines).
+  /// does and calling \p show, unless empty, for each new dependency ("-v"
+  /// lines).
   static DependencyGraph resolve(const std::vector<ModuleRecord>& modules, const SymbolTable& symbols,
                                  const ResolveOptions& options, DiagnosticSink& sink,
                                  const std::function<void(const std::string&)>& show);

@@ -44,7 +44,10 @@ std::vector<std::string_view> split_blanks(std::string_view s) {
 void SymbolTable::add(std::string_view name, bool prefix_already_skipped, std::uint64_t crc,
                       std::int32_t owner) {
   if (!prefix_already_skipped && !name.empty() && name.front() == prefix_) name.remove_prefix(1);
-  symbols_[std::string(name)] = SymbolEntry{owner, crc};
+  if (auto it = symbols_.find(name); it != symbols_.end())
+    it->second = SymbolEntry{owner, crc};
+  else
+    symbols_.emplace(std::string(name), SymbolEntry{owner, crc});
 }
 
 void SymbolTable::add_fake_kernel_symbols() {
@@ -114,7 +117,7 @@ std::string_view SymbolTable::key_of(std::string_view name) const {
 }
 
 const SymbolEntry* SymbolTable::find(std::string_view name) const {
-  auto it = symbols_.find(std::string(key_of(name)));
+  auto it = symbols_.find(key_of(name));
   return it == symbols_.end() ? nullptr : &it->second;
 }
 

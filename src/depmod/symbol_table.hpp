@@ -58,7 +58,12 @@ class SymbolTable {
   void add_fake_kernel_symbols();
 
   char prefix_;
-  std::unordered_map<std::string, SymbolEntry> symbols_;
+  // Transparent hashing: lookups by string_view allocate nothing.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, SymbolEntry, NameHash, std::equal_to<>> symbols_;
 };
 
 }  // namespace kmodx::depmod

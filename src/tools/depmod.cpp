@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -233,11 +234,12 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
   timer.mark("symbols");
 
   ResolveOptions resolve{s.errsyms, !s.symvers.empty()};
-  auto show = [&](const std::string& line) {
-    if (s.verbose == 0) return;
-    std::fputs((line + "\n").c_str(), stdout);
-    std::fflush(stdout);
-  };
+  std::function<void(const std::string&)> show;
+  if (s.verbose > 0)
+    show = [](const std::string& line) {
+      std::fputs((line + "\n").c_str(), stdout);
+      std::fflush(stdout);
+    };
   DependencyGraph graph = DependencyGraph::resolve(modules, symbols, resolve, log, show);
   const bool sorted = graph.sort();
   timer.mark("graph");
