@@ -2,11 +2,13 @@
 #include "depmod/outputs.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
+#include <condition_variable>
+#include <deque>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -16,11 +18,36 @@
 
 namespace kmodx::depmod {
 
+namespace {
+std::vector<std::string> compute_dep_lines(const DepmodState& s);
+}  // namespace
+
+// Results more than one writer needs, computed by whichever asks first.
+class SharedResults {
+ public:
+  explicit SharedResults(const DepmodState& state) : state_(state) {}
+  /// modules.dep line of each module, no '\n'. Needs state.graph.
+  const std::vector<std::string>& dep_lines() {
+    std::call_once(dep_once_, [&] { dep_lines_ = compute_dep_lines(state_); });
+    return dep_lines_;
+  }
+  /// Module-owned symbols in kmod's hash order.
+  const std::vector<std::pair<std::string_view, SymbolEntry>>& module_symbols() {
+    std::call_once(symbols_once_, [&] { symbols_ = state_.symbols.module_symbols_in_hash_order(); });
+    return symbols_;
+  }
+
+ private:
+  const DepmodState& state_;
+  std::once_flag dep_once_, symbols_once_;
+  std::vector<std::string> dep_lines_;
+  std::vector<std::pair<std::string_view, SymbolEntry>> symbols_;
+};
+
 struct RenderContext {
   const DepmodState& state;
   DiagnosticSink& sink;
-  const std::vector<std::string>& dep_lines;  ///< modules.dep line of each module, no '\n'
-  const std::vector<std::pair<std::string_view, SymbolEntry>>& module_symbols;  ///< hash order
+  SharedResults& shared;
 };
 
 namespace {
@@ -32,12 +59,12 @@ constexpr Order kIndexOrder = Order::pre_order;
 
 const std::string& shown_path(const ModuleRecord& m) { return m.relpath ? *m.relpath : m.path; }
 
-std::vector<std::string> dep_lines(const DepmodState& s) {
+std::vector<std::string> compute_dep_lines(const DepmodState& s) {
   std::vector<std::string> lines(s.modules.size());
   for (std::uint32_t m = 0; m < s.modules.size(); ++m) {
     std::string& line = lines[m];
     line = shown_path(s.modules[m]) + ":";
-    for (std::uint32_t d : s.graph.all_dependencies(m)) {
+    for (std::uint32_t d : s.graph->all_dependencies(m)) {
       line += ' ';
       line += shown_path(s.modules[d]);
     }
@@ -56,7 +83,7 @@ Result<void> insert(TrieBuilder& trie, const RenderContext& c, std::string_view 
 }
 
 Result<void> render_dep(const RenderContext& c, std::string& out) {
-  for (const std::string& line : c.dep_lines) {
+  for (const std::string& line : c.shared.dep_lines()) {
     out += line;
     out += '\n';
   }
@@ -67,7 +94,7 @@ Result<void> render_dep_bin(const RenderContext& c, std::string& out) {
   const DepmodState& s = c.state;
   TrieBuilder trie;
   for (std::uint32_t m = 0; m < s.modules.size(); ++m) {
-    const std::string& line = c.dep_lines[m];
+    const std::string& line = c.shared.dep_lines()[m];
     if (auto r = insert(trie, c, s.modules[m].name, line, m, "deps", line); !r) return r;
   }
   out = trie.serialize(kIndexOrder);
@@ -120,14 +147,14 @@ Result<void> render_weakdep(const RenderContext& c, std::string& out) {
 
 Result<void> render_symbols(const RenderContext& c, std::string& out) {
   out = "# Aliases for symbols, used by symbol_request().\n";
-  for (const auto& [name, entry] : c.module_symbols)
+  for (const auto& [name, entry] : c.shared.module_symbols())
     out += "alias symbol:" + std::string(name) + " " + c.state.modules[entry.owner].name + "\n";
   return {};
 }
 
 Result<void> render_symbols_bin(const RenderContext& c, std::string& out) {
   TrieBuilder trie;
-  for (const auto& [name, entry] : c.module_symbols) {
+  for (const auto& [name, entry] : c.shared.module_symbols()) {
     const std::string key = "symbol:" + std::string(name);
     const std::string& owner = c.state.modules[entry.owner].name;
     if (auto r = insert(trie, c, key, owner, static_cast<std::uint32_t>(entry.owner), "syms", key + " " + owner); !r)
@@ -242,17 +269,17 @@ Result<void> render_devname(const RenderContext& c, std::string& out) {
 }  // namespace
 
 const std::array<OutputFile, 11> kOutputFiles{{
-    {"modules.dep", true, &render_dep},
-    {"modules.dep.bin", false, &render_dep_bin},
-    {"modules.alias", true, &render_alias},
-    {"modules.alias.bin", false, &render_alias_bin},
-    {"modules.softdep", true, &render_softdep},
-    {"modules.weakdep", true, &render_weakdep},
-    {"modules.symbols", true, &render_symbols},
-    {"modules.symbols.bin", false, &render_symbols_bin},
-    {"modules.builtin.bin", false, &render_builtin_bin},
-    {"modules.builtin.alias.bin", false, &render_builtin_alias_bin},
-    {"modules.devname", true, &render_devname},
+    {"modules.dep", true, true, &render_dep},
+    {"modules.dep.bin", false, true, &render_dep_bin},
+    {"modules.alias", true, false, &render_alias},
+    {"modules.alias.bin", false, false, &render_alias_bin},
+    {"modules.softdep", true, false, &render_softdep},
+    {"modules.weakdep", true, false, &render_weakdep},
+    {"modules.symbols", true, false, &render_symbols},
+    {"modules.symbols.bin", false, false, &render_symbols_bin},
+    {"modules.builtin.bin", false, false, &render_builtin_bin},
+    {"modules.builtin.alias.bin", false, false, &render_builtin_alias_bin},
+    {"modules.devname", true, false, &render_devname},
 }};
 
 namespace {
@@ -283,9 +310,8 @@ void report_render_error(const Error& e, std::string_view file, DiagnosticSink& 
 }  // namespace
 
 bool print_text_outputs(const DepmodState& state, std::FILE* out) {
-  const std::vector<std::string> lines = dep_lines(state);
-  const auto symbols = state.symbols.module_symbols_in_hash_order();
-  const RenderContext context{state, state.sink, lines, symbols};
+  SharedResults shared(state);
+  const RenderContext context{state, state.sink, shared};
   for (const OutputFile& f : kOutputFiles) {
     if (!f.text) continue;
     std::string content;
@@ -298,41 +324,92 @@ bool print_text_outputs(const DepmodState& state, std::FILE* out) {
   return true;
 }
 
-bool write_outputs(const DepmodState& state, const std::string& outdir, unsigned threads) {
-  const std::vector<std::string> lines = dep_lines(state);
-  const auto symbols = state.symbols.module_symbols_in_hash_order();
-
+struct OutputRenderer::Impl {
   struct Job {
     BufferedSink sink;
     std::string content;
     Result<void> status;
   };
-  std::vector<Job> jobs(kOutputFiles.size());
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < jobs.size(); i = next++) {
-      const RenderContext context{state, jobs[i].sink, lines, symbols};
-      jobs[i].status = kOutputFiles[i].render(context, jobs[i].content);
-    }
-  };
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  {
-    std::vector<std::jthread> pool;
-    for (unsigned t = 1; t < std::min<std::size_t>(threads, jobs.size()); ++t) pool.emplace_back(worker);
-    worker();
+
+  explicit Impl(const DepmodState& s) : state(s), shared(state), jobs(kOutputFiles.size()) {}
+
+  void run(std::size_t i) {
+    const RenderContext context{state, jobs[i].sink, shared};
+    jobs[i].status = kOutputFiles[i].render(context, jobs[i].content);
   }
 
+  // Takes jobs until the queue is closed and empty.
+  void work() {
+    for (;;) {
+      std::unique_lock lock(mutex);
+      ready.wait(lock, [&] { return !queue.empty() || closed; });
+      if (queue.empty()) return;
+      const std::size_t i = queue.front();
+      queue.pop_front();
+      lock.unlock();
+      run(i);
+    }
+  }
+
+  void close_and_join(bool discard) {
+    {
+      std::lock_guard lock(mutex);
+      if (discard) queue.clear();
+      closed = true;
+    }
+    ready.notify_all();
+    if (!discard) work();
+    for (std::jthread& t : workers) t.join();
+    workers.clear();
+  }
+
+  DepmodState state;
+  SharedResults shared;
+  std::vector<Job> jobs;
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::deque<std::size_t> queue;
+  bool closed = false;
+  std::vector<std::jthread> workers;
+};
+
+OutputRenderer::OutputRenderer(const DepmodState& state, unsigned threads) : impl_(std::make_unique<Impl>(state)) {
+  // The biggest writers first, so the last job to finish is a small one.
+  for (std::string_view name : {"modules.symbols.bin", "modules.alias.bin", "modules.alias", "modules.symbols",
+                                "modules.devname", "modules.builtin.alias.bin", "modules.builtin.bin",
+                                "modules.softdep", "modules.weakdep"})
+    for (std::size_t i = 0; i < kOutputFiles.size(); ++i)
+      if (kOutputFiles[i].name == name && !kOutputFiles[i].needs_graph) impl_->queue.push_back(i);
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned t = 1; t < threads; ++t) impl_->workers.emplace_back([this] { impl_->work(); });
+}
+
+OutputRenderer::~OutputRenderer() {
+  if (!impl_->workers.empty()) impl_->close_and_join(true);
+}
+
+bool OutputRenderer::finish(const DependencyGraph& graph, const std::string& outdir) {
+  Impl& impl = *impl_;
+  {
+    std::lock_guard lock(impl.mutex);
+    impl.state.graph = &graph;
+    for (std::size_t i = 0; i < kOutputFiles.size(); ++i)
+      if (kOutputFiles[i].needs_graph) impl.queue.push_front(i);
+  }
+  impl.ready.notify_all();
+  impl.close_and_join(false);
+
   std::vector<PendingFile> files;
-  files.reserve(jobs.size());
-  for (std::size_t i = 0; i < jobs.size(); ++i) {
-    jobs[i].sink.replay(state.sink);
-    if (!jobs[i].status) {
-      report_render_error(jobs[i].status.error(), kOutputFiles[i].name, state.sink);
+  files.reserve(impl.jobs.size());
+  for (std::size_t i = 0; i < impl.jobs.size(); ++i) {
+    impl.jobs[i].sink.replay(impl.state.sink);
+    if (!impl.jobs[i].status) {
+      report_render_error(impl.jobs[i].status.error(), kOutputFiles[i].name, impl.state.sink);
       return false;
     }
-    files.push_back(PendingFile{std::string(kOutputFiles[i].name), std::move(jobs[i].content)});
+    files.push_back(PendingFile{std::string(kOutputFiles[i].name), std::move(impl.jobs[i].content)});
   }
-  return publish_files(outdir, files, state.sink) != PublishOutcome::failed;
+  return publish_files(outdir, files, impl.state.sink) != PublishOutcome::failed;
 }
 
 }  // namespace kmodx::depmod

@@ -21,6 +21,7 @@
 // The .bin indexes use the trie format of index/trie_writer.hpp (pre-order).
 
 #include <array>
+#include <memory>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -36,7 +37,7 @@ namespace kmodx::depmod {
 
 struct DepmodState {
   const std::vector<ModuleRecord>& modules;  ///< in array order
-  const DependencyGraph& graph;              ///< sorted
+  const DependencyGraph* graph = nullptr;    ///< sorted; set once known
   const SymbolTable& symbols;
   std::string dirname;  ///< input module directory (modules.builtin*)
   bool warn_duplicates = false;
@@ -49,7 +50,8 @@ struct RenderContext;
 
 struct OutputFile {
   std::string_view name;
-  bool text;  ///< printed by depmod -n
+  bool text;         ///< printed by depmod -n
+  bool needs_graph;  ///< rendered only once the dependency graph is known
   Result<void> (*render)(const RenderContext& context, std::string& out);
 };
 
@@ -59,13 +61,30 @@ extern const std::array<OutputFile, 11> kOutputFiles;
 /// which has been reported to the state's sink.
 bool print_text_outputs(const DepmodState& state, std::FILE* out);
 
-/// Renders every file on up to \p threads threads (0: one per CPU), then
+/// Writing the files of a depmod run, overlapped with building the graph:
+/// construction starts rendering, on up to \p threads - 1 worker threads (0:
+/// one per CPU), the files that do not need the dependency graph; finish()
+/// supplies the graph, renders the rest with this thread helping, and
 /// publishes all of them into \p outdir (created with its parents).
+///
 /// Messages reach the state's sink in table order whatever the threads did,
-/// and stop after the first file that fails, as kmod stops there. Returns
-/// false when depmod must fail; every problem has been reported to the
-/// state's sink in kmod's words. Unless all files were published, the old
-/// ones are untouched and no temporary file remains.
-bool write_outputs(const DepmodState& state, const std::string& outdir, unsigned threads = 0);
+/// and stop after the first file that fails, as kmod stops there. Destroying
+/// the renderer without finish() (a dependency cycle) discards everything.
+class OutputRenderer {
+ public:
+  OutputRenderer(const DepmodState& state, unsigned threads);
+  ~OutputRenderer();
+  OutputRenderer(const OutputRenderer&) = delete;
+  OutputRenderer& operator=(const OutputRenderer&) = delete;
+
+  /// False when depmod must fail; every problem has been reported in kmod's
+  /// words. Unless all files were published, the old ones are untouched and
+  /// no temporary file remains.
+  bool finish(const DependencyGraph& graph, const std::string& outdir);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace kmodx::depmod

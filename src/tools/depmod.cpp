@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -233,6 +234,11 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
   symbols.add_module_exports(modules);
   timer.mark("symbols");
 
+  // The files that do not need the graph are rendered while it is built.
+  DepmodState state{modules, nullptr, symbols, dirname, s.warn, log};
+  std::optional<OutputRenderer> renderer;
+  if (!s.dry_run) renderer.emplace(state, s.jobs);
+
   ResolveOptions resolve{s.errsyms, !s.symvers.empty()};
   std::function<void(const std::string&)> show;
   if (s.verbose > 0)
@@ -244,15 +250,16 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
   const bool sorted = graph.sort();
   timer.mark("graph");
   if (!sorted) {
+    renderer.reset();  // nothing is written
     graph.report_cycles(modules, log);
     return 1;
   }
 
-  DepmodState state{modules, graph, symbols, dirname, s.warn, log};
   if (s.dry_run) {
+    state.graph = &graph;
     return print_text_outputs(state, stdout) ? 0 : 1;
   }
-  if (!write_outputs(state, outdir, s.jobs)) return 1;
+  if (!renderer->finish(graph, outdir)) return 1;
   timer.mark("outputs");
   return 0;
 }
