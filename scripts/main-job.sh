@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # README command 1: install what is missing, build, build the bundled fixture
-# modules into a module tree, and run kmodx's modinfo over it.
+# modules into a module tree, index it with kmodx's depmod and show what it
+# wrote, then run kmodx's modinfo over the tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -9,9 +10,20 @@ bash scripts/build.sh
 build=$(cd "${KMODX_BUILD_DIR:-build}" && pwd)
 root=$build/fixture-root
 rm -rf "$root"
-kver=$(bash tests/fixtures/build-fixtures.sh "$root" | tail -n 1)
+kver=$(bash tests/fixtures/build-fixtures.sh --no-depmod "$root" | tail -n 1)
 moddir=$root/lib/modules/$kver
 echo "== fixture tree: $moddir"
+echo
+echo "== depmod -a -b $root $kver"
+"$build/depmod" -a -b "$root" "$kver"
+for f in modules.dep modules.alias modules.softdep modules.weakdep modules.devname modules.symbols; do
+  echo
+  echo "== $f ($(wc -l <"$moddir/$f") lines; the first 12)"
+  head -n 12 "$moddir/$f"
+done
+echo
+echo "== index files"
+(cd "$moddir" && ls -l modules.*.bin)
 cd "$moddir"
 find . -name '*.ko*' | sort | while read -r module; do
   echo
