@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "depmod/module_loader.hpp"
 
-#include <atomic>
+#include <algorithm>
 #include <cerrno>
 #include <thread>
 
@@ -50,16 +50,73 @@ void load_module(ModuleRecord& module) {
   }
 }
 
-void load_modules(std::vector<ModuleRecord>& modules, unsigned threads) {
+ModuleLoadQueue::ModuleLoadQueue(unsigned threads) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(modules.size(), 1)));
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < modules.size(); i = next++) load_module(modules[i]);
-  };
-  std::vector<std::jthread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
+  for (unsigned t = 1; t < threads; ++t) workers_.emplace_back([this] { work(); });
+}
+
+ModuleLoadQueue::~ModuleLoadQueue() {
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+  }
+  ready_.notify_all();
+}  // the jthreads join here
+
+void ModuleLoadQueue::submit(const std::string& path) {
+  {
+    std::lock_guard lock(mutex_);
+    ModuleRecord& slot = slots_.emplace_back();
+    slot.path = path;
+    slot_of_path_[path] = slots_.size() - 1;
+    queue_.push_back(slots_.size() - 1);
+    ++pending_;
+  }
+  ready_.notify_one();
+}
+
+void ModuleLoadQueue::work() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    ready_.wait(lock, [&] { return !queue_.empty() || closed_; });
+    if (queue_.empty()) return;
+    ModuleRecord& slot = slots_[queue_.front()];
+    queue_.pop_front();
+    lock.unlock();
+    load_module(slot);
+    lock.lock();
+    if (--pending_ == 0) all_done_.notify_all();
+  }
+}
+
+void ModuleLoadQueue::fill(std::vector<ModuleRecord>& modules) {
+  {
+    // Help with what is queued, then wait for the workers' last loads.
+    std::unique_lock lock(mutex_);
+    while (!queue_.empty()) {
+      ModuleRecord& slot = slots_[queue_.front()];
+      queue_.pop_front();
+      lock.unlock();
+      load_module(slot);
+      lock.lock();
+      --pending_;
+    }
+    all_done_.wait(lock, [&] { return pending_ == 0; });
+  }
+  for (ModuleRecord& m : modules) {
+    auto it = slot_of_path_.find(m.path);
+    if (it == slot_of_path_.end()) {
+      load_module(m);
+      continue;
+    }
+    ModuleRecord& loaded = slots_[it->second];
+    m.aliases = std::move(loaded.aliases);
+    m.softdeps = std::move(loaded.softdeps);
+    m.weakdeps = std::move(loaded.weakdeps);
+    m.exports = std::move(loaded.exports);
+    m.needs = std::move(loaded.needs);
+    m.symbols_error = std::move(loaded.symbols_error);
+  }
 }
 
 }  // namespace kmodx::depmod

@@ -1,19 +1,59 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
-// Reads, decompresses and parses modules on a pool of threads. Each worker
-// fills the record at its own index, so the result never depends on timing.
+// Reads, decompresses and parses modules on a pool of threads.
+//
+// Loading starts while the module directory is still being walked: every
+// file the walk accepts is queued at once, and the records are matched to
+// the walk's final list by path afterwards, so a file the walk later
+// replaced by a higher-priority copy was read for nothing but changes
+// nothing. Each load fills its own slot; the result never depends on timing.
 
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "depmod/module_record.hpp"
 
 namespace kmodx::depmod {
 
-/// Fills aliases, softdeps, weakdeps, exports, needs and symbols_error of
-/// every record from its file. \p threads == 0 means one per online CPU.
-void load_modules(std::vector<ModuleRecord>& modules, unsigned threads);
+class ModuleLoadQueue {
+ public:
+  /// \p threads == 0 means one per online CPU. The thread that calls
+  /// fill() works too, so threads - 1 workers start at once.
+  explicit ModuleLoadQueue(unsigned threads);
+  ~ModuleLoadQueue();
+  ModuleLoadQueue(const ModuleLoadQueue&) = delete;
+  ModuleLoadQueue& operator=(const ModuleLoadQueue&) = delete;
 
-/// Reads one module (what each worker does).
+  /// Queues the module file \p path.
+  void submit(const std::string& path);
+
+  /// Helps until every queued file is loaded, then fills aliases, softdeps,
+  /// weakdeps, exports, needs and symbols_error of each record from the
+  /// load of its path. A record whose path was never submitted is loaded
+  /// here.
+  void fill(std::vector<ModuleRecord>& modules);
+
+ private:
+  void work();
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::size_t> queue_;                  // slots not yet taken
+  std::deque<ModuleRecord> slots_;                 // stable addresses
+  std::unordered_map<std::string, std::size_t> slot_of_path_;
+  std::size_t pending_ = 0;                        // submitted, not finished
+  std::condition_variable all_done_;
+  bool closed_ = false;
+  std::vector<std::jthread> workers_;
+};
+
+/// Reads one module: fills the loaded fields of \p module from its path.
 void load_module(ModuleRecord& module);
 
 }  // namespace kmodx::depmod

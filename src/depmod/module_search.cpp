@@ -22,8 +22,9 @@ std::string errno_text(int code) { return std::strerror(code); }
 
 class ModuleSearch {
  public:
-  ModuleSearch(const std::string& dirname, const DepmodConfig& config, DiagnosticSink& sink)
-      : dirname_(dirname), config_(config), sink_(sink) {}
+  ModuleSearch(const std::string& dirname, const DepmodConfig& config, DiagnosticSink& sink,
+               const std::function<void(const std::string&)>& on_accepted)
+      : dirname_(dirname), config_(config), sink_(sink), on_accepted_(on_accepted) {}
 
   /// Walks one top directory; the errno when it cannot be opened.
   int walk_top(const std::string& path) {
@@ -163,6 +164,7 @@ class ModuleSearch {
       module.relpath = path.substr(dirname_.size() + 1);
     auto it = by_name_.find(module.name);
     if (it == by_name_.end()) {
+      if (on_accepted_) on_accepted_(module.path);
       by_name_.emplace(module.name, found_.size());
       found_.emplace_back(std::move(module));
       return;
@@ -170,6 +172,7 @@ class ModuleSearch {
     const std::string_view new_stem = std::string_view(path).substr(0, base + module.name.size());
     if (keep_old(*found_[it->second], new_stem)) return;
     // kmod deletes the old module and adds the new one at the end.
+    if (on_accepted_) on_accepted_(module.path);
     found_[it->second].reset();
     it->second = found_.size();
     found_.emplace_back(std::move(module));
@@ -178,6 +181,7 @@ class ModuleSearch {
   const std::string& dirname_;
   const DepmodConfig& config_;
   DiagnosticSink& sink_;
+  const std::function<void(const std::string&)>& on_accepted_;
   std::vector<std::optional<FoundModule>> found_;
   std::unordered_map<std::string, std::size_t> by_name_;
 };
@@ -185,8 +189,9 @@ class ModuleSearch {
 }  // namespace
 
 Result<std::vector<FoundModule>> find_modules(const std::string& dirname, const DepmodConfig& config,
-                                              DiagnosticSink& sink) {
-  ModuleSearch search(dirname, config, sink);
+                                              DiagnosticSink& sink,
+                                              const std::function<void(const std::string&)>& on_accepted) {
+  ModuleSearch search(dirname, config, sink, on_accepted);
   if (int code = search.walk_top(dirname); code != 0)
     return make_error(code, "could not open directory " + dirname);
   // An external directory that cannot be walked is reported and skipped, as

@@ -4,6 +4,7 @@
 // walked recursively in readdir order, then every `external` directory, and
 // one copy kept per module name by depmod.d's priority rule.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,7 +25,11 @@ struct FoundModule {
 /// single entries are reported to \p sink and skipped; only a module
 /// directory that cannot be opened is an error (after kmod's ERROR line).
 /// The result is in discovery order; depmod orders it later.
+/// \p on_accepted, unless empty, is called with the path of every file as
+/// soon as it is taken (it may still be replaced by a later copy), so
+/// reading modules can start during the walk.
 Result<std::vector<FoundModule>> find_modules(const std::string& dirname, const DepmodConfig& config,
-                                              DiagnosticSink& sink);
+                                              DiagnosticSink& sink,
+                                              const std::function<void(const std::string&)>& on_accepted = {});
 
 }  // namespace kmodx::depmod

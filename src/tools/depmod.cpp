@@ -183,10 +183,11 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
 
   PhaseTimer timer;
   std::vector<ModuleRecord> modules;
+  ModuleLoadQueue loads(s.jobs);
   if (s.all || s.quick) {
     DepmodConfig config = load_depmod_config(s.configs.empty() ? default_depmod_config_paths() : s.configs,
                                              version, log);
-    auto found = find_modules(dirname, config, log);
+    auto found = find_modules(dirname, config, log, [&](const std::string& path) { loads.submit(path); });
     if (!found) {
       log.report(Severity::fatal, std::string("could not search modules: ") + std::strerror(found.error().code));
       return 1;
@@ -219,6 +220,7 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
         log.report(Severity::fatal, "could not add module " + f + ": File exists");
       }
       path_of.emplace(r.name, f);
+      loads.submit(f);
       modules.push_back(std::move(r));
     }
   }
@@ -226,7 +228,7 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
   timer.mark("search");
   order_module_array(modules, dirname, log);
   timer.mark("order");
-  load_modules(modules, s.jobs);
+  loads.fill(modules);
   timer.mark("load");
   for (const ModuleRecord& m : modules)
     if (m.symbols_error)
