@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <thread>
 
+#include "io/byte_buffer.hpp"
 #include "kmodx/module_elf.hpp"
 #include "kmodx/module_image.hpp"
 
@@ -102,7 +103,13 @@ void ModuleLoadQueue::fill(std::vector<ModuleRecord>& modules) {
       --pending_;
     }
     all_done_.wait(lock, [&] { return pending_ == 0; });
+    closed_ = true;
   }
+  // The workers are done for good: let them go, and with them their read
+  // buffers and decoder contexts, before the outputs need memory.
+  ready_.notify_all();
+  workers_.clear();  // joins
+  io::ByteBuffer::release_thread_cache();
   for (ModuleRecord& m : modules) {
     auto it = slot_of_path_.find(m.path);
     if (it == slot_of_path_.end()) {

@@ -33,10 +33,10 @@ class ModuleLoadQueue {
   /// Queues the module file \p path.
   void submit(const std::string& path);
 
-  /// Helps until every queued file is loaded, then fills aliases, softdeps,
-  /// weakdeps, exports, needs and symbols_error of each record from the
-  /// load of its path. A record whose path was never submitted is loaded
-  /// here.
+  /// Helps until every queued file is loaded, ends the workers, then fills
+  /// aliases, softdeps, weakdeps, exports, needs and symbols_error of each
+  /// record from the load of its path. A record whose path was never
+  /// submitted is loaded here. Call once.
   void fill(std::vector<ModuleRecord>& modules);
 
  private:

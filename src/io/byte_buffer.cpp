@@ -53,6 +53,13 @@ ByteBuffer& ByteBuffer::operator=(ByteBuffer&& other) noexcept {
   return *this;
 }
 
+void ByteBuffer::release_thread_cache() {
+  for (CachedBlock& slot : tls_cache) {
+    slot.block.reset();
+    slot.capacity = 0;
+  }
+}
+
 void ByteBuffer::reserve(std::size_t n) {
   if (n <= capacity_) return;
   auto bigger = std::make_unique_for_overwrite<std::byte[]>(n);

@@ -35,6 +35,10 @@ class ByteBuffer {
   /// Sets the size; bytes past the old size are uninitialised.
   void resize(std::size_t n);
 
+  /// Frees the blocks this thread keeps for reuse (when a burst of module
+  /// reading is over and the memory is better returned).
+  static void release_thread_cache();
+
  private:
   std::unique_ptr<std::byte[]> block_;
   std::size_t capacity_ = 0;

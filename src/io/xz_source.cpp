@@ -29,6 +29,27 @@ struct ThreadDecoder {
   ~ThreadDecoder() { lzma_end(&stream); }
 };
 
+// The uncompressed size of the last .xz stream in \p input, read from its
+// index (kbuild writes one stream), or 0 when the footer or index does not
+// decode. Only a hint for the first allocation: decoding checks everything.
+std::uint64_t declared_size(std::span<const std::byte> input) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(input.data());
+  if (input.size() < 2 * LZMA_STREAM_HEADER_SIZE) return 0;
+  lzma_stream_flags footer;
+  if (lzma_stream_footer_decode(&footer, bytes + input.size() - LZMA_STREAM_HEADER_SIZE) != LZMA_OK) return 0;
+  const std::uint64_t index_size = footer.backward_size;
+  if (index_size > input.size() - 2 * LZMA_STREAM_HEADER_SIZE) return 0;
+  lzma_index* index = nullptr;
+  std::uint64_t memlimit = std::uint64_t{1} << 24;
+  std::size_t pos = input.size() - LZMA_STREAM_HEADER_SIZE - index_size;
+  if (lzma_index_buffer_decode(&index, &memlimit, nullptr, bytes, &pos, input.size() - LZMA_STREAM_HEADER_SIZE) !=
+      LZMA_OK)
+    return 0;
+  const std::uint64_t size = lzma_index_uncompressed_size(index);
+  lzma_index_end(index, nullptr);
+  return size;
+}
+
 }  // namespace
 
 Result<void> decompress_xz(std::span<const std::byte> input, std::uint64_t limit,
@@ -38,6 +59,8 @@ Result<void> decompress_xz(std::span<const std::byte> input, std::uint64_t limit
   // LZMA_CONCATENATED as libkmod: several .xz streams back to back are one file.
   lzma_ret r = lzma_stream_decoder(&strm, UINT64_MAX, LZMA_CONCATENATED);
   if (r != LZMA_OK) return make_error(EINVAL, std::string("xz: ") + lzma_reason(r));
+  if (const std::uint64_t hint = declared_size(input); hint > 0 && hint < limit)
+    out.reserve(static_cast<std::size_t>(hint) + 1);
   strm.next_in = reinterpret_cast<const uint8_t*>(input.data());
   strm.avail_in = input.size();
   std::size_t used = 0;
