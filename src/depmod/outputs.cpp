@@ -61,13 +61,24 @@ const std::string& shown_path(const ModuleRecord& m) { return m.relpath ? *m.rel
 
 std::vector<std::string> compute_dep_lines(const DepmodState& s) {
   std::vector<std::string> lines(s.modules.size());
-  for (std::uint32_t m = 0; m < s.modules.size(); ++m) {
-    std::string& line = lines[m];
-    line = shown_path(s.modules[m]) + ":";
-    for (std::uint32_t d : s.graph->all_dependencies(m)) {
-      line += ' ';
-      line += shown_path(s.modules[d]);
+  auto fill = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t m = begin; m < end; ++m) {
+      std::string& line = lines[m];
+      line = shown_path(s.modules[m]) + ":";
+      for (std::uint32_t d : s.graph->all_dependencies(static_cast<std::uint32_t>(m))) {
+        line += ' ';
+        line += shown_path(s.modules[d]);
+      }
     }
+  };
+  // Both modules.dep writers wait for these lines, near the end of the run
+  // when the other files are mostly done: split big trees in two.
+  const std::size_t half = s.modules.size() / 2;
+  if (half < 512 || std::thread::hardware_concurrency() < 2) {
+    fill(0, s.modules.size());
+  } else {
+    std::jthread second([&] { fill(half, s.modules.size()); });
+    fill(0, half);
   }
   return lines;
 }

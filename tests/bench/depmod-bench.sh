@@ -39,15 +39,18 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # "wall cpu rss" of one command; its output is discarded.
+# Wall time from bash's microsecond clock (time(1) prints only 10 ms steps).
 measure() {
-	/usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" >/dev/null 2>&1 || {
+	local start=$EPOCHREALTIME end
+	/usr/bin/time -f '%U %S %M' -o "$work/time" "$@" >/dev/null 2>&1 || {
 		echo "failed: $*" >&2
 		exit 1
 	}
-	awk '{ printf "%.3f %.3f %d\n", $1, $2 + $3, $4 }' "$work/time"
+	end=$EPOCHREALTIME
+	awk -v s="$start" -v e="$end" '{ printf "%.4f %.3f %d\n", e - s, $1 + $2, $3 }' "$work/time"
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 maximum() { sort -n | tail -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 mark() {  # value op threshold
@@ -85,8 +88,9 @@ for flavour in $flavours; do
 		[ "$flavour" = gz ] || measure "${k_cmd[@]}" >>"$work/k"
 		measure "${x_cmd[@]}" >>"$work/x"
 		if [ "$flavour" != plain ]; then
-			/usr/bin/time -f '%e' -o "$work/time" bash -c "$(declare -f decompress_all); work=$work; decompress_all $flavour $copy"
-			cat "$work/time" >>"$work/f"
+			start=$EPOCHREALTIME
+			bash -c "$(declare -f decompress_all); work=$work; decompress_all $flavour $copy"
+			awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.4f\n", e - s }' >>"$work/f"
 		fi
 	done
 	xw=$(cut -d' ' -f1 "$work/x" | median) xc=$(cut -d' ' -f2 "$work/x" | median)
