@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -17,6 +18,11 @@ constexpr std::uint64_t kShfExecInstr = 0x4;
 // Gaps up to this size are read through rather than skipped: one bigger
 // read is cheaper than two system calls.
 constexpr std::uint64_t kMergeGap = 16 * 1024;
+
+// What src/elf's readers find by name (module_sections.hpp).
+constexpr std::string_view kReaderSections[] = {".modinfo", "__versions", ".symtab", ".strtab",
+                                                "__ksymtab_strings", ".note.gnu.build-id"};
+constexpr std::string_view kCrcPrefix = "__crc_";
 
 struct Range {
   std::uint64_t begin, end;
@@ -41,6 +47,7 @@ template <class ELFT>
 bool read_parts(std::byte* image, std::uint64_t size, const ReadAt& read_at) {
   using Ehdr = typename ELFT::Ehdr;
   using Shdr = typename ELFT::Shdr;
+  using Sym = typename ELFT::Sym;
   if (size < sizeof(Ehdr)) return false;
   Ehdr eh;
   std::memcpy(&eh, image, sizeof eh);  // the caller read the first bytes
@@ -63,18 +70,60 @@ bool read_parts(std::byte* image, std::uint64_t size, const ReadAt& read_at) {
   if (!read_at(names_off, static_cast<std::size_t>(names_len), image + names_off)) return false;
   const std::string_view name_table(reinterpret_cast<const char*>(image + names_off), names_len);
 
+  auto name_of = [&](const Shdr& h) -> std::string_view {
+    if (h.sh_name >= name_table.size()) return {};
+    std::string_view rest = name_table.substr(h.sh_name);
+    return rest.substr(0, rest.find('\0'));
+  };
+
+  // Sections the module readers look up by name are read whatever their
+  // type or flags say; of the rest, code, relocations, BTF and debug info
+  // are skipped.
+  std::vector<bool> skipped(headers.size(), false);
   std::vector<Range> wanted;
-  for (const Shdr& s : headers) {
-    const std::uint32_t type = s.sh_type;
-    if (type == kShtNobits || type == kShtRel || type == kShtRela || (s.sh_flags & kShfExecInstr) != 0) continue;
-    if (!in_file(s)) return false;
-    if (s.sh_name < name_table.size()) {
-      const std::string_view name = name_table.substr(s.sh_name);
-      if (name.starts_with(".BTF") || name.starts_with(".debug")) continue;
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    const Shdr& h = headers[i];
+    const std::string_view name = name_of(h);
+    const bool by_name = std::find(std::begin(kReaderSections), std::end(kReaderSections), name) !=
+                         std::end(kReaderSections);
+    const std::uint32_t type = h.sh_type;
+    if (!by_name && (type == kShtNobits || type == kShtRel || type == kShtRela ||
+                     (h.sh_flags & kShfExecInstr) != 0 || name.starts_with(".BTF") || name.starts_with(".debug"))) {
+      skipped[i] = true;
+      continue;
     }
-    wanted.push_back({s.sh_offset, std::uint64_t{s.sh_offset} + s.sh_size});
+    if (!in_file(h)) return false;
+    wanted.push_back({h.sh_offset, std::uint64_t{h.sh_offset} + h.sh_size});
   }
-  return read_ranges(std::move(wanted), image, read_at);
+  if (!read_ranges(wanted, image, read_at)) return false;
+
+  // A __crc_ symbol's CRC may be read from the section it points into: read
+  // such a section too if it was skipped (only odd files do this).
+  std::vector<Range> crc_sections;
+  const Shdr* strtab = nullptr;
+  for (const Shdr& h : headers)
+    if (name_of(h) == ".strtab" && in_file(h)) {
+      strtab = &h;
+      break;
+    }
+  if (strtab == nullptr) return true;
+  const std::string_view strings(reinterpret_cast<const char*>(image + std::uint64_t{strtab->sh_offset}),
+                                 strtab->sh_size);
+  for (const Shdr& h : headers) {
+    if (name_of(h) != ".symtab" || !in_file(h)) continue;
+    const std::uint64_t count = std::uint64_t{h.sh_size} / sizeof(Sym);
+    for (std::uint64_t k = 0; k < count; ++k) {
+      Sym sym;
+      std::memcpy(&sym, image + std::uint64_t{h.sh_offset} + k * sizeof(Sym), sizeof sym);
+      const std::uint16_t shndx = sym.st_shndx;
+      if (shndx == 0 || shndx >= headers.size() || !skipped[shndx] || sym.st_name >= strings.size()) continue;
+      if (!strings.substr(sym.st_name).starts_with(kCrcPrefix)) continue;
+      skipped[shndx] = false;
+      if (in_file(headers[shndx]))
+        crc_sections.push_back({headers[shndx].sh_offset, std::uint64_t{headers[shndx].sh_offset} + headers[shndx].sh_size});
+    }
+  }
+  return read_ranges(std::move(crc_sections), image, read_at);
 }
 
 }  // namespace

@@ -6,10 +6,13 @@
 // export data, which are a third of a typical module file; code,
 // relocations and BTF are the rest. For a plain (uncompressed) file the
 // image buffer is sized for the whole file but filled only at: the ELF
-// header, the section header table, the section name table, and every
-// section except SHT_NOBITS, SHT_REL/SHT_RELA, executable sections and
-// .BTF*/.debug* sections. Ranges closer than a few pages are read together,
-// so a module costs a handful of reads.
+// header, the section header table, the section name table, every section
+// the readers look up by name (.modinfo, __versions, .symtab, .strtab,
+// __ksymtab_strings, .note.gnu.build-id) whatever its type, every other
+// section except SHT_NOBITS, SHT_REL/SHT_RELA, executable and .BTF*/.debug*
+// ones, and any skipped section a __crc_ symbol points into. So every byte
+// a reader can look at comes from the file, however odd the file. Ranges
+// closer than a few pages are read together: a module costs a few reads.
 //
 // Anything the plan cannot vouch for (a header or section table that does
 // not fit the file, an odd entry size) makes it give up; the caller then

@@ -138,3 +138,31 @@ TEST_CASE("partial read: a section table outside the file falls back to a full r
   // ...and the parser reports the damage as it would for a full read.
   CHECK_FALSE(ModuleElf::parse(image->bytes(), path).ok());
 }
+
+TEST_CASE("partial read: a CRC kept in a skipped section is still read from the file", "[elf][io]") {
+  const ElfFormat fmt = GENERATE(from_range(kAllElfFormats));
+  INFO("format " << fmt.name);
+  // __crc_odd points 8 bytes into an executable section, which a partial
+  // read skips unless a __crc_ symbol needs it.
+  std::string code(64, '\0');
+  const unsigned char crc_le[] = {0x78, 0x56, 0x34, 0x12}, crc_be[] = {0x12, 0x34, 0x56, 0x78};
+  std::memcpy(code.data() + 8, fmt.little ? crc_le : crc_be, 4);
+  ElfImage img = ElfBuilder(fmt)
+                     .add_section({".text.odd", code, kShtProgbits, kShfAlloc | kShfExecInstr, 0, true})
+                     .defined("__crc_odd", ".text.odd", 8)
+                     .modinfo("license=GPL")
+                     .build();
+  TempDir dir;
+  const std::string path = dir.write("odd.ko", img.span());
+  std::string full_bytes, partial_bytes;
+  // A full read first, so a stale buffer would hold the right bytes only
+  // if the partial read left them alone: overwrite them in between.
+  Seen full = read_with(path, false, full_bytes);
+  TempDir other;
+  std::string junk_bytes;
+  read_with(other.write("junk.ko", sample(fmt).span()), false, junk_bytes);
+  Seen partial = read_with(path, true, partial_bytes);
+  REQUIRE(full.exports.size() == 1);
+  CHECK(full.exports[0].crc == 0x12345678);
+  CHECK(same_symbols(partial.exports, full.exports));
+}
