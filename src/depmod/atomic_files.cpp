@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 namespace kmodx::depmod {
 namespace {
@@ -30,9 +31,11 @@ int make_directories(const std::string& dir) {
   return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
 }
 
-// "<name>.<pid>.<usec>.<sec>" whose pid is not a live process: left behind
-// by a depmod that was killed. Only called under the directory lock.
-bool is_stale_temporary(std::string_view name) {
+// "<name>.<pid>.<usec>.<sec>", older than ten minutes, whose pid is not a
+// live process: left behind by a depmod that was killed. The age guards a
+// depmod in another pid namespace, whose pid means nothing here. Only
+// called under the directory lock.
+bool is_stale_temporary(int dirfd, std::string_view name) {
   if (!name.starts_with("modules.")) return false;
   std::size_t dots[3];
   std::size_t end = name.size();
@@ -44,7 +47,10 @@ bool is_stale_temporary(std::string_view name) {
     end = d;
   }
   const pid_t pid = static_cast<pid_t>(std::strtol(std::string(name.substr(dots[2] + 1)).c_str(), nullptr, 10));
-  return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH;
+  if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) return false;
+  struct stat st {};
+  return ::fstatat(dirfd, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+         st.st_mtime < ::time(nullptr) - 600;
 }
 
 void remove_stale_temporaries(int dirfd) {
@@ -57,7 +63,7 @@ void remove_stale_temporaries(int dirfd) {
   }
   std::vector<std::string> stale;
   while (const dirent* e = ::readdir(d))
-    if (is_stale_temporary(e->d_name)) stale.emplace_back(e->d_name);
+    if (is_stale_temporary(dirfd, e->d_name)) stale.emplace_back(e->d_name);
   for (const std::string& name : stale) ::unlinkat(dirfd, name.c_str(), 0);
   ::closedir(d);
 }
@@ -129,12 +135,27 @@ PublishOutcome publish_files(const std::string& dir, const std::vector<PendingFi
   }
   if (!all_created) return discard(PublishOutcome::skipped);
 
+  // A directory in the way is the one rename failure that can be seen
+  // coming; checking first keeps the old set whole in that case.
+  for (const PendingFile& f : files) {
+    struct stat st {};
+    if (::fstatat(dirfd, f.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+      const std::string message = "renameat(" + dir + ", " + f.name + suffix + ", " + dir + ", " + f.name +
+                                  "): " + errno_text(EISDIR);
+      discard(PublishOutcome::failed);
+      sink.report(Severity::fatal, message);
+      return PublishOutcome::failed;
+    }
+  }
   for (std::size_t i = 0; i < files.size(); ++i) {
     if (::renameat(dirfd, temps[i].c_str(), dirfd, files[i].name.c_str()) != 0) {
-      sink.report(Severity::fatal, "renameat(" + dir + ", " + temps[i] + ", " + dir + ", " + files[i].name +
-                                       "): " + errno_text(errno));
+      // The files before this one are already new (kmod stops here too).
+      const std::string message = "renameat(" + dir + ", " + temps[i] + ", " + dir + ", " + files[i].name +
+                                  "): " + errno_text(errno);
       temps.erase(temps.begin(), temps.begin() + static_cast<std::ptrdiff_t>(i));
-      return discard(PublishOutcome::failed);
+      discard(PublishOutcome::failed);  // before the report, which may end the process
+      sink.report(Severity::fatal, message);
+      return PublishOutcome::failed;
     }
   }
   ::close(dirfd);

@@ -5,8 +5,8 @@
 // directory, named as kmod 30 names them ("<name>.<pid>.<usec>.<sec>"), and
 // only when all are complete are they renamed over the old files. The
 // directory is flock()ed meanwhile, so concurrent kmodx runs take turns, and
-// temporaries that a killed run left behind (their pid no longer alive) are
-// removed.
+// temporaries that a killed run left behind (their pid no longer alive, and
+// older than ten minutes) are removed.
 
 #include <string>
 #include <vector>
@@ -29,8 +29,9 @@ enum class PublishOutcome {
 
 /// Creates \p dir with its parents (mode 0755) if needed, then publishes
 /// \p files (mode 0644). Problems are reported to \p sink in kmod's words.
-/// Unless the outcome is `published`, the old files are untouched and no
-/// temporary file remains.
+/// Unless the outcome is `published`, no temporary file remains and the old
+/// files are untouched, except after a rename that fails although the
+/// target is no directory (the files renamed before it are new, as in kmod).
 PublishOutcome publish_files(const std::string& dir, const std::vector<PendingFile>& files,
                              DiagnosticSink& sink);
 

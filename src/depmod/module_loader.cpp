@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <system_error>
 #include <thread>
 
 #include "io/byte_buffer.hpp"
@@ -53,7 +54,12 @@ void load_module(ModuleRecord& module) {
 
 ModuleLoadQueue::ModuleLoadQueue(unsigned threads) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned t = 1; t < threads; ++t) workers_.emplace_back([this] { work(); });
+  // A thread that cannot be started (a tight task limit) only means fewer
+  // workers: fill() does the rest on the calling thread.
+  try {
+    for (unsigned t = 1; t < threads; ++t) workers_.emplace_back([this] { work(); });
+  } catch (const std::system_error&) {
+  }
 }
 
 ModuleLoadQueue::~ModuleLoadQueue() {

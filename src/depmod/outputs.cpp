@@ -10,6 +10,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include "depmod/atomic_files.hpp"
@@ -19,16 +20,16 @@
 namespace kmodx::depmod {
 
 namespace {
-std::vector<std::string> compute_dep_lines(const DepmodState& s);
+std::vector<std::string> compute_dep_lines(const DepmodState& s, unsigned threads);
 }  // namespace
 
 // Results more than one writer needs, computed by whichever asks first.
 class SharedResults {
  public:
-  explicit SharedResults(const DepmodState& state) : state_(state) {}
+  SharedResults(const DepmodState& state, unsigned threads) : state_(state), threads_(threads) {}
   /// modules.dep line of each module, no '\n'. Needs state.graph.
   const std::vector<std::string>& dep_lines() {
-    std::call_once(dep_once_, [&] { dep_lines_ = compute_dep_lines(state_); });
+    std::call_once(dep_once_, [&] { dep_lines_ = compute_dep_lines(state_, threads_); });
     return dep_lines_;
   }
   /// Module-owned symbols in kmod's hash order.
@@ -39,6 +40,7 @@ class SharedResults {
 
  private:
   const DepmodState& state_;
+  unsigned threads_;
   std::once_flag dep_once_, symbols_once_;
   std::vector<std::string> dep_lines_;
   std::vector<std::pair<std::string_view, SymbolEntry>> symbols_;
@@ -59,7 +61,7 @@ constexpr Order kIndexOrder = Order::pre_order;
 
 const std::string& shown_path(const ModuleRecord& m) { return m.relpath ? *m.relpath : m.path; }
 
-std::vector<std::string> compute_dep_lines(const DepmodState& s) {
+std::vector<std::string> compute_dep_lines(const DepmodState& s, unsigned threads) {
   std::vector<std::string> lines(s.modules.size());
   auto fill = [&](std::size_t begin, std::size_t end) {
     for (std::size_t m = begin; m < end; ++m) {
@@ -74,12 +76,18 @@ std::vector<std::string> compute_dep_lines(const DepmodState& s) {
   // Both modules.dep writers wait for these lines, near the end of the run
   // when the other files are mostly done: split big trees in two.
   const std::size_t half = s.modules.size() / 2;
-  if (half < 512 || std::thread::hardware_concurrency() < 2) {
+  if (half < 512 || threads < 2) {
     fill(0, s.modules.size());
-  } else {
-    std::jthread second([&] { fill(half, s.modules.size()); });
-    fill(0, half);
+    return lines;
   }
+  std::jthread second;
+  try {
+    second = std::jthread([&] { fill(half, s.modules.size()); });
+  } catch (const std::system_error&) {
+    fill(half, s.modules.size());
+  }
+  fill(0, half);
+  if (second.joinable()) second.join();  // before `lines` is returned
   return lines;
 }
 
@@ -321,7 +329,7 @@ void report_render_error(const Error& e, std::string_view file, DiagnosticSink& 
 }  // namespace
 
 bool print_text_outputs(const DepmodState& state, std::FILE* out) {
-  SharedResults shared(state);
+  SharedResults shared(state, 1);
   const RenderContext context{state, state.sink, shared};
   for (const OutputFile& f : kOutputFiles) {
     if (!f.text) continue;
@@ -342,7 +350,7 @@ struct OutputRenderer::Impl {
     Result<void> status;
   };
 
-  explicit Impl(const DepmodState& s) : state(s), shared(state), jobs(kOutputFiles.size()) {}
+  Impl(const DepmodState& s, unsigned n) : state(s), threads(n), shared(state, threads), jobs(kOutputFiles.size()) {}
 
   void run(std::size_t i) {
     const RenderContext context{state, jobs[i].sink, shared};
@@ -375,6 +383,7 @@ struct OutputRenderer::Impl {
   }
 
   DepmodState state;
+  unsigned threads;
   SharedResults shared;
   std::vector<Job> jobs;
   std::mutex mutex;
@@ -384,15 +393,21 @@ struct OutputRenderer::Impl {
   std::vector<std::jthread> workers;
 };
 
-OutputRenderer::OutputRenderer(const DepmodState& state, unsigned threads) : impl_(std::make_unique<Impl>(state)) {
+OutputRenderer::OutputRenderer(const DepmodState& state, unsigned threads)
+    : impl_(std::make_unique<Impl>(state, threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads)) {
+  threads = impl_->threads;
   // The biggest writers first, so the last job to finish is a small one.
   for (std::string_view name : {"modules.symbols.bin", "modules.alias.bin", "modules.alias", "modules.symbols",
                                 "modules.devname", "modules.builtin.alias.bin", "modules.builtin.bin",
                                 "modules.softdep", "modules.weakdep"})
     for (std::size_t i = 0; i < kOutputFiles.size(); ++i)
       if (kOutputFiles[i].name == name && !kOutputFiles[i].needs_graph) impl_->queue.push_back(i);
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned t = 1; t < threads; ++t) impl_->workers.emplace_back([this] { impl_->work(); });
+  // A thread that cannot be started (a tight task limit) only means fewer
+  // workers: finish() does the rest on the calling thread.
+  try {
+    for (unsigned t = 1; t < threads; ++t) impl_->workers.emplace_back([this] { impl_->work(); });
+  } catch (const std::system_error&) {
+  }
 }
 
 OutputRenderer::~OutputRenderer() {

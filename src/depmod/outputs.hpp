@@ -4,7 +4,9 @@
 // Every writer renders its whole file into memory; publishing then writes
 // each to a temporary file in the output directory and renames them into
 // place only after all were written, so a failure leaves the previous
-// database untouched and a crash leaves each file old or new, never torn.
+// database untouched and a killed depmod leaves each file old or new, never
+// torn (like kmod, nothing is fsync()ed: after a power loss that depends on
+// the filesystem).
 //
 // Text formats (one line each, '\n'-terminated):
 //   modules.dep       <path>:[ <dep path>]...        array order; deps nearest first

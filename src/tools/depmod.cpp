@@ -192,12 +192,13 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
 
   PhaseTimer timer;
   std::vector<ModuleRecord> modules;
-  ModuleLoadQueue loads(s.jobs);
+  std::optional<ModuleLoadQueue> loads(std::in_place, s.jobs);
   if (s.all || s.quick) {
     DepmodConfig config = load_depmod_config(s.configs.empty() ? default_depmod_config_paths() : s.configs,
                                              version, log);
-    auto found = find_modules(dirname, config, log, [&](const std::string& path) { loads.submit(path); });
+    auto found = find_modules(dirname, config, log, [&](const std::string& path) { loads->submit(path); });
     if (!found) {
+      loads.reset();  // joins the (idle) loader threads before the process ends
       log.report(Severity::fatal, std::string("could not search modules: ") + std::strerror(found.error().code));
       return 1;
     }
@@ -205,7 +206,7 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
   } else {
     std::map<std::string, std::string> path_of;  // module name -> path
     for (const std::string& f : files) {
-      if (f.front() != '/') log.report(Severity::fatal, f + ": not absolute path.");
+      if (f.empty() || f.front() != '/') log.report(Severity::fatal, f + ": not absolute path.");
       // libkmod's kmod_module_new_from_path(): the file must exist, and a
       // second path for a known name is refused by its module pool.
       struct stat st {};
@@ -229,15 +230,17 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
         log.report(Severity::fatal, "could not add module " + f + ": File exists");
       }
       path_of.emplace(r.name, f);
-      loads.submit(f);
       modules.push_back(std::move(r));
     }
+    // Only once every file passed: a FATAL above ends the process, which
+    // must not happen under running loader threads.
+    for (const ModuleRecord& r : modules) loads->submit(r.path);
   }
 
   timer.mark("search");
   order_module_array(modules, dirname, log);
   timer.mark("order");
-  loads.fill(modules);
+  loads->fill(modules);
   timer.mark("load");
   for (const ModuleRecord& m : modules)
     if (m.symbols_error)
