@@ -12,15 +12,6 @@
 
 namespace kmodx::depmod {
 
-std::string ModuleRecord::uncompressed_relpath() const {
-  if (!relpath) return {};
-  // libkmod's arithmetic: directory part, '/', as many bytes as the module
-  // name has, then ".ko".
-  const std::size_t slash = relpath->rfind('/');
-  const std::size_t dir_len = slash == std::string::npos ? 0 : slash + 1;
-  return relpath->substr(0, std::min(relpath->size(), dir_len + name.size() + 3));
-}
-
 void load_module(ModuleRecord& module) {
   OpenOptions options;
   options.only_module_sections = true;

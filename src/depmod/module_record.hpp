@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kmodx/result.hpp"
@@ -35,6 +36,10 @@ struct ModuleRecord {
   /// Why the exported symbols could not be read (not set for "no symbols");
   /// depmod reports it and keeps the module.
   std::optional<Error> symbols_error;
+
+  /// A record for the module file \p path, named \p name, with its path
+  /// relative to the module directory \p dirname when it lies below it.
+  static ModuleRecord for_file(std::string name, std::string path, std::string_view dirname);
 
   /// modules.order names modules by their uncompressed relative path:
   /// "kernel/x/foo-bar.ko" for "kernel/x/foo-bar.ko.zst". Empty for modules

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 
@@ -40,8 +41,8 @@ class ModuleSearch {
     return 0;
   }
 
-  std::vector<FoundModule> take() {
-    std::vector<FoundModule> result;
+  std::vector<ModuleRecord> take() {
+    std::vector<ModuleRecord> result;
     result.reserve(by_name_.size());
     for (auto& slot : found_)
       if (slot) result.push_back(std::move(*slot));
@@ -120,7 +121,7 @@ class ModuleSearch {
 
   // kmod's rule (§4.3) on the paths cut after the module-name-length stem
   // of the file name; true when the module already found stays.
-  bool keep_old(const FoundModule& old, std::string_view new_stem) const {
+  bool keep_old(const ModuleRecord& old, std::string_view new_stem) const {
     const std::size_t old_base = old.path.rfind('/') + 1;
     const std::string_view old_stem = std::string_view(old.path).substr(0, old_base + old.name.size());
     const auto rel_new = relative(new_stem);
@@ -158,10 +159,7 @@ class ModuleSearch {
       sink_.report(Severity::error, "failed " + path + ": " + errno_text(EINVAL));
       return;
     }
-    FoundModule module{*name, path, std::nullopt};
-    if (path.size() > dirname_.size() + 1 && path.compare(0, dirname_.size(), dirname_) == 0 &&
-        path[dirname_.size()] == '/')
-      module.relpath = path.substr(dirname_.size() + 1);
+    ModuleRecord module = ModuleRecord::for_file(*name, path, dirname_);
     auto it = by_name_.find(module.name);
     if (it == by_name_.end()) {
       if (on_accepted_) on_accepted_(module.path);
@@ -182,13 +180,13 @@ class ModuleSearch {
   const DepmodConfig& config_;
   DiagnosticSink& sink_;
   const std::function<void(const std::string&)>& on_accepted_;
-  std::vector<std::optional<FoundModule>> found_;
+  std::vector<std::optional<ModuleRecord>> found_;
   std::unordered_map<std::string, std::size_t> by_name_;
 };
 
 }  // namespace
 
-Result<std::vector<FoundModule>> find_modules(const std::string& dirname, const DepmodConfig& config,
+Result<std::vector<ModuleRecord>> find_modules(const std::string& dirname, const DepmodConfig& config,
                                               DiagnosticSink& sink,
                                               const std::function<void(const std::string&)>& on_accepted) {
   ModuleSearch search(dirname, config, sink, on_accepted);

@@ -5,30 +5,25 @@
 // one copy kept per module name by depmod.d's priority rule.
 
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "depmod/depmod_config.hpp"
+#include "depmod/module_record.hpp"
 #include "kmodx/diag.hpp"
 #include "kmodx/result.hpp"
 
 namespace kmodx::depmod {
 
-struct FoundModule {
-  std::string name;                    ///< normalised module name
-  std::string path;                    ///< path as walked: "<dir>/<sub>/<file>"
-  std::optional<std::string> relpath;  ///< below "<dirname>/", if there
-};
-
 /// Walks \p dirname and the configured external directories. Problems with
 /// single entries are reported to \p sink and skipped; only a module
 /// directory that cannot be opened is an error (after kmod's ERROR line).
-/// The result is in discovery order; depmod orders it later.
+/// The result holds name, path as walked and relative path of each module,
+/// in discovery order; depmod orders it and reads the modules later.
 /// \p on_accepted, unless empty, is called with the path of every file as
 /// soon as it is taken (it may still be replaced by a later copy), so
 /// reading modules can start during the walk.
-Result<std::vector<FoundModule>> find_modules(const std::string& dirname, const DepmodConfig& config,
+Result<std::vector<ModuleRecord>> find_modules(const std::string& dirname, const DepmodConfig& config,
                                               DiagnosticSink& sink,
                                               const std::function<void(const std::string&)>& on_accepted = {});
 

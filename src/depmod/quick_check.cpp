@@ -35,6 +35,8 @@ bool any_newer(int fd, const timespec& ref, unsigned depth) {
     if (e == nullptr) break;
     std::string_view name = e->d_name;
     if (name == "." || name == ".." || name == "build" || name == "source") continue;
+    // Only module files and directories count: no stat for other files.
+    if (e->d_type == DT_REG && !has_module_extension(name)) continue;
     struct stat st {};
     if (fstatat(dirfd(d), e->d_name, &st, 0) != 0) continue;
     if (S_ISDIR(st.st_mode)) {

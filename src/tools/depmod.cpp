@@ -128,19 +128,6 @@ class PhaseTimer {
   std::chrono::steady_clock::time_point last_;
 };
 
-std::vector<ModuleRecord> records_from(std::vector<FoundModule> found) {
-  std::vector<ModuleRecord> records;
-  records.reserve(found.size());
-  for (FoundModule& f : found) {
-    ModuleRecord r;
-    r.name = std::move(f.name);
-    r.path = std::move(f.path);
-    r.relpath = std::move(f.relpath);
-    records.push_back(std::move(r));
-  }
-  return records;
-}
-
 }  // namespace
 
 int depmod_main(std::string_view prog, int argc, char** argv) {
@@ -202,7 +189,7 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
       log.report(Severity::fatal, std::string("could not search modules: ") + std::strerror(found.error().code));
       return 1;
     }
-    modules = records_from(std::move(found).value());
+    modules = std::move(found).value();
   } else {
     std::map<std::string, std::string> path_of;  // module name -> path
     for (const std::string& f : files) {
@@ -212,12 +199,8 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
       struct stat st {};
       if (::stat(f.c_str(), &st) != 0)
         log.report(Severity::fatal, "could not create module " + f + ": " + std::strerror(errno));
-      ModuleRecord r;
       auto name = path_to_modname(f);
-      r.name = name ? *name : std::string();
-      r.path = f;
-      if (f.size() > dirname.size() && f.compare(0, dirname.size(), dirname) == 0 && f[dirname.size()] == '/')
-        r.relpath = f.substr(dirname.size() + 1);
+      ModuleRecord r = ModuleRecord::for_file(name ? *name : std::string(), f, dirname);
       if (auto known = path_of.find(r.name); known != path_of.end()) {
         if (known->second != f) {
           // kmod 30's text, source location included.
