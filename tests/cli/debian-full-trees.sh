@@ -30,17 +30,9 @@
 set -euo pipefail
 export LC_ALL=C
 
-prog=${0##*/}
-die() { echo "$prog: error: $*" >&2; exit 1; }
-log() { echo "$prog: $*" >&2; }
-
-print_only=0
-case ${1:-} in
-'') ;;
---print-only) print_only=1 ;;
--h|--help) sed -n '/^# Usage:/,/^# --print-only/s/^# \{0,1\}//p' "$0"; exit 0 ;;
-*) die "unknown argument $1" ;;
-esac
+# shellcheck source=../lib/debian-packages.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/debian-packages.sh"
+parse_print_only "$@"
 
 # Bump when the produced trees change for the same package.
 FORMAT=1
@@ -53,8 +45,6 @@ mkdir -p "$debs" "$extract_root" "$base"
 
 # shellcheck source=../../scripts/packages.sh
 . "$here/../../scripts/packages.sh"
-# shellcheck source=../lib/debian-packages.sh
-. "$here/../lib/debian-packages.sh"
 [ "$print_only" = 1 ] || ensure_packages xz-utils zstd gzip
 
 # Index files depmod writes; never copied into a tree.

@@ -39,17 +39,9 @@
 set -euo pipefail
 export LC_ALL=C
 
-prog=${0##*/}
-die() { echo "$prog: error: $*" >&2; exit 1; }
-log() { echo "$prog: $*" >&2; }
-
-print_only=0
-case ${1:-} in
-'') ;;
---print-only) print_only=1 ;;
--h|--help) sed -n '/^# Usage:/,/^# --print-only/s/^# \{0,1\}//p' "$0"; exit 0 ;;
-*) die "unknown argument $1" ;;
-esac
+# shellcheck source=../lib/debian-packages.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/debian-packages.sh"
+parse_print_only "$@"
 
 # Bump when the produced trees change for the same package and rule.
 FORMAT=1
@@ -83,8 +75,6 @@ depmod=$(command -v depmod || echo /sbin/depmod)
 modinfo=$(command -v modinfo || echo /sbin/modinfo)
 
 # ---------------------------------------------------------------- package
-# shellcheck source=../lib/debian-packages.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/debian-packages.sh"
 extract_root=$base/extract
 
 pkg='' ver='' deb_name='' kver=''

@@ -7,10 +7,27 @@
 #   fetch_package                             # $debs/$deb_name exists afterwards
 #   extract_package                           # sets extract and src (module dir)
 #
-# The caller defines die() and log() and sets `debs` (download cache) and
-# `extract_root` (extraction cache). Pinned versions vanish from the
-# archive, so with no usable apt lists the newest cached package of the same
-# flavour is taken.
+# The caller sets `debs` (download cache) and `extract_root` (extraction
+# cache). Pinned versions vanish from the archive, so with no usable apt
+# lists the newest cached package of the same flavour is taken.
+#
+# It also gives the tree scripts their common start: die/log messages named
+# after the script, and `parse_print_only "$@"` for their one option
+# (sets print_only; -h prints the script's "# Usage:" comment block).
+
+prog=${0##*/}
+die() { echo "$prog: error: $*" >&2; exit 1; }
+log() { echo "$prog: $*" >&2; }
+
+parse_print_only() {
+	print_only=0
+	case ${1:-} in
+	'') ;;
+	--print-only) print_only=1 ;;
+	-h|--help) sed -n '/^# Usage:/,/^# --print-only/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) die "unknown argument $1" ;;
+	esac
+}
 
 resolve_image_package() {
 	local meta=$1 flavour deb
