@@ -445,7 +445,7 @@ TEST_CASE("dependencies: undefined symbols in table order, then unused __version
                      .version("unused_one", hi | 0x3333)
                      .version("weak_sym", hi | 0x4444)
                      .version("unused_two", 0x5555)
-                     .defined("init_module", ".modinfo")
+                     .defined("kx_module_init", ".modinfo")
                      .undefined("printk")
                      .weak("weak_sym")
                      .undefined("")  // empty names are skipped
