@@ -17,6 +17,13 @@ class DiagnosticSink {
   virtual ~DiagnosticSink() = default;
   /// \p message has no trailing newline.
   virtual void report(Severity severity, std::string_view message) = 0;
+  /// A message libkmod logs from \p site ("libkmod-module.c:895
+  /// kmod_module_insert_module"): Debian builds libkmod with debugging, so its
+  /// messages name their source line, and kmodx's tools reproduce that.
+  virtual void report_from(Severity severity, std::string_view site, std::string_view message) {
+    (void)site;
+    report(severity, message);
+  }
 };
 
 /// Discards everything; the default when a caller does not care.

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+/// \file
+/// Modules as modprobe sees them: the configuration-aware lookup of a
+/// user-supplied name (KMOD-SPEC §8.2) over preloaded indexes, and each
+/// module's attributes (§8.3): path and dependencies from modules.dep.bin,
+/// built-in status, options, install/remove commands, softdeps, weakdeps.
+///
+/// Like libkmod's context, the resolver hands out one object per key — the
+/// module name, or `name\alias` for a module found through an alias — so the
+/// same module reached twice is the same object, and per-object state (the
+/// probe planner's `ignorecmd`) behaves as in kmod.
+
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "kmodx/diag.hpp"
+#include "kmodx/index.hpp"
+#include "kmodx/modprobe_config.hpp"
+#include "kmodx/result.hpp"
+
+namespace kmodx {
+
+using ModuleId = std::size_t;
+
+struct ModuleObject {
+  std::string name;                 ///< normalised module name
+  std::string alias;                ///< what it was found through; empty: its name
+  bool builtin_from_lookup = false; ///< produced by a builtin index lookup
+  bool from_path = false;           ///< created from a file path
+  std::optional<std::string> path;  ///< absolute path, once known
+  bool path_resolved = false;       ///< modules.dep.bin consulted for the path
+  std::optional<std::vector<ModuleId>> dependencies;  ///< deepest first, once read
+  std::optional<std::string> attached_install;  ///< set by lookup step 4
+  std::optional<std::string> attached_remove;
+  bool ignorecmd = false;           ///< probe-list flag, kept per object as in libkmod
+};
+
+class ModuleResolver {
+ public:
+  /// \p dirname is the module directory; \p config must outlive the resolver.
+  /// Library messages (failed softdep lookups) go to \p sink.
+  ModuleResolver(std::string dirname, const ModprobeConfig& config, DiagnosticSink& sink);
+
+  const std::string& dirname() const { return dirname_; }
+  const ModprobeConfig& config() const { return config_; }
+
+  /// The full lookup; EINVAL when the name is not a valid alias.
+  Result<std::vector<ModuleId>> lookup(std::string_view name);
+  /// A module from a file path (name from the file name, path made absolute).
+  /// EEXIST when a module of that name already exists with another path.
+  Result<ModuleId> from_path(std::string_view path);
+  /// The object for a plain module name.
+  ModuleId from_name(std::string_view name);
+
+  ModuleObject& object(ModuleId id) { return modules_[id]; }
+  const std::string& name(ModuleId id) const { return modules_[id].name; }
+
+  const std::optional<std::string>& path(ModuleId id);
+  const std::vector<ModuleId>& dependencies(ModuleId id);
+  bool is_builtin(ModuleId id);
+  /// Config options for the module's name or alias, joined (§8.3).
+  std::optional<std::string> options(ModuleId id) const;
+  std::optional<std::string> install_command(ModuleId id) const;
+  std::optional<std::string> remove_command(ModuleId id) const;
+  /// Softdeps of the first matching config entry, each name fully looked up.
+  std::pair<std::vector<ModuleId>, std::vector<ModuleId>> softdeps(ModuleId id);
+  std::vector<ModuleId> weakdeps(ModuleId id);
+
+  /// modules.alias.bin / modules.symbols.bin for `modprobe -c`; may be null.
+  const Index* alias_index() const { return alias_index_ ? &*alias_index_ : nullptr; }
+  const Index* symbols_index() const { return symbols_index_ ? &*symbols_index_ : nullptr; }
+
+ private:
+  ModuleId object_for(const std::string& name, const std::string& alias);
+  std::optional<std::string> dep_line(std::string_view name) const;
+  std::vector<ModuleId> resolve_names(const std::vector<std::string>& names);
+
+  std::string dirname_;
+  const ModprobeConfig& config_;
+  DiagnosticSink& sink_;
+  std::optional<Index> dep_index_, alias_index_, symbols_index_, builtin_index_, builtin_alias_index_;
+  std::deque<ModuleObject> modules_;
+  std::map<std::string, ModuleId> by_key_;
+};
+
+}  // namespace kmodx

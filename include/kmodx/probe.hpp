@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+/// \file
+/// What `modprobe <module>` does, as a value and its execution (KMOD-SPEC
+/// §8.5): plan_probe() lists every step in kmod's order — dependencies
+/// deepest first, softdeps around their module, the same module possibly
+/// several times — with the action and the option string each step will
+/// use; execute_probe() carries the plan out against a loader backend,
+/// skipping what is already loaded and applying kmod's error rules. The
+/// `--show-depends`, `-n` and `-v` lines are printed from the plan.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kmodx/diag.hpp"
+#include "kmodx/loader.hpp"
+#include "kmodx/module_resolver.hpp"
+
+namespace kmodx {
+
+struct ProbeFlags {
+  bool ignore_commands = false;  ///< -i: the module's own install command and softdeps are ignored
+  bool ignore_loaded = false;    ///< -D: plan and print as if nothing were loaded
+  bool dry_run = false;          ///< -n / -D
+  bool first_time = false;       ///< --first-time: EEXIST when already loaded
+  bool use_blacklist = false;    ///< -b: the blacklist applies to the module itself
+  bool force_modversion = false;
+  bool force_vermagic = false;
+};
+
+struct ProbeStep {
+  enum class Action {
+    install,  ///< run the install command
+    insmod,   ///< load the module file
+    builtin,  ///< built into the kernel: nothing to load
+    none,     ///< no file and not built-in (e.g. an alias to a missing module)
+  };
+  ModuleId module = 0;
+  std::string name;
+  Action action = Action::none;
+  std::string command;  ///< install: the command as configured ($CMDLINE_OPTS not substituted)
+  std::string path;     ///< insmod: absolute path
+  std::string options;  ///< the option string (config options, then command-line ones)
+  bool required = false;  ///< the module or one of its dependencies (errors count)
+  bool is_target = false; ///< the module that was asked for
+
+  /// The line kmod prints for this step (`insmod <path> <options>`,
+  /// `install <command> <options>`, `builtin <name>`), with its newline; empty
+  /// for Action::none.
+  std::string describe() const;
+};
+
+struct ProbePlan {
+  ModuleId target = 0;
+  /// The module is blacklisted for this probe: nothing is done, success.
+  bool blacklisted = false;
+  std::vector<ProbeStep> steps;
+};
+
+/// Builds the plan. \p extra_options are the command-line options that apply
+/// to the target only.
+ProbePlan plan_probe(ModuleResolver& resolver, ModuleId target, const ProbeFlags& flags,
+                     const std::optional<std::string>& extra_options);
+
+/// "In kernel" as libkmod decides it: built-in, or live per the backend.
+/// The backend pointers below may be null only for a dry run that ignores
+/// what is loaded (-D): then nothing asks the kernel.
+bool module_in_kernel(ModuleResolver& resolver, LoaderBackend* backend, ModuleId id, DiagnosticSink& sink);
+
+struct ProbeHooks {
+  /// Called with each step about to be carried out, when printing is on.
+  std::function<void(const ProbeStep&)> print;
+};
+
+/// libkmod's kmod_module_probe_insert_module(): nothing when the target is
+/// already in kernel (-EEXIST with --first-time), else plan_probe() and carry
+/// the plan out. Returns 0 on success (also: already loaded, blacklisted), or
+/// a negative errno: the first failure of a required step.
+int probe_module(ModuleResolver& resolver, LoaderBackend* backend, ModuleId target, const ProbeFlags& flags,
+                 const std::optional<std::string>& extra_options, const ProbeHooks& hooks, DiagnosticSink& sink);
+
+/// Carries out a plan (the part of probe_module() after planning).
+int execute_probe(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend* backend, const ProbeFlags& flags,
+                  const ProbeHooks& hooks, DiagnosticSink& sink);
+
+/// `command` with every `$CMDLINE_OPTS` replaced by \p options.
+std::string substitute_cmdline_opts(const std::string& command, const std::string& options);
+
+/// Runs \p command with `/bin/sh -c` and MODPROBE_MODULE=\p module set, as
+/// system() does. Returns the wait status, or -1 when it could not run.
+int run_shell_command(const std::string& command, const std::string& module);
+
+}  // namespace kmodx

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "kmodx/module_resolver.hpp"
+
+#include <fnmatch.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "util/names.hpp"
+
+namespace kmodx {
+namespace {
+
+std::optional<Index> preload(const std::string& path) {
+  auto index = Index::open(path);
+  if (!index) return std::nullopt;  // libkmod: a missing index means "not found"
+  return std::move(index).value();
+}
+
+std::string current_directory() {
+  std::string buf(4096, '\0');
+  if (::getcwd(buf.data(), buf.size()) == nullptr) return {};
+  buf.resize(buf.find('\0'));
+  return buf;
+}
+
+}  // namespace
+
+ModuleResolver::ModuleResolver(std::string dirname, const ModprobeConfig& config, DiagnosticSink& sink)
+    : dirname_(std::move(dirname)), config_(config), sink_(sink) {
+  dep_index_ = preload(dirname_ + "/modules.dep.bin");
+  alias_index_ = preload(dirname_ + "/modules.alias.bin");
+  symbols_index_ = preload(dirname_ + "/modules.symbols.bin");
+  builtin_index_ = preload(dirname_ + "/modules.builtin.bin");
+  builtin_alias_index_ = preload(dirname_ + "/modules.builtin.alias.bin");
+}
+
+ModuleId ModuleResolver::object_for(const std::string& name, const std::string& alias) {
+  std::string key = alias.empty() ? name : name + "\\" + alias;
+  auto [it, inserted] = by_key_.try_emplace(key, modules_.size());
+  if (inserted) {
+    ModuleObject m;
+    m.name = name;
+    m.alias = alias;
+    modules_.push_back(std::move(m));
+  }
+  return it->second;
+}
+
+ModuleId ModuleResolver::from_name(std::string_view name) { return object_for(modname_normalize(name), {}); }
+
+Result<ModuleId> ModuleResolver::from_path(std::string_view path) {
+  auto name = path_to_modname(path);
+  if (!name) return std::move(name).take_error();
+  std::string absolute = !path.empty() && path.front() == '/' ? std::string(path)
+                                                               : current_directory() + "/" + std::string(path);
+  ModuleId id = object_for(*name, {});
+  ModuleObject& m = modules_[id];
+  if (m.path_resolved && m.path && *m.path != absolute)
+    return make_error(EEXIST, "kmod_module '" + m.name + "' already exists with different path: new-path='" +
+                                  absolute + "' old-path='" + *m.path + "'");
+  m.path = absolute;
+  m.path_resolved = true;
+  m.from_path = true;
+  return id;
+}
+
+std::optional<std::string> ModuleResolver::dep_line(std::string_view name) const {
+  if (!dep_index_) return std::nullopt;
+  return dep_index_->lookup_exact(name);
+}
+
+const std::optional<std::string>& ModuleResolver::path(ModuleId id) {
+  ModuleObject& m = modules_[id];
+  if (!m.path_resolved) {
+    m.path_resolved = true;
+    if (auto line = dep_line(m.name)) {
+      std::string_view p = std::string_view(*line).substr(0, line->find(':'));
+      m.path = !p.empty() && p.front() == '/' ? std::string(p) : dirname_ + "/" + std::string(p);
+    }
+  }
+  return m.path;
+}
+
+const std::vector<ModuleId>& ModuleResolver::dependencies(ModuleId id) {
+  if (!modules_[id].dependencies) {
+    std::vector<ModuleId> deps;
+    if (auto line = dep_line(modules_[id].name)) {
+      std::size_t colon = line->find(':');
+      std::string_view rest = colon == std::string::npos ? std::string_view{} : std::string_view(*line).substr(colon + 1);
+      std::vector<std::string> paths;
+      while (!rest.empty()) {
+        std::size_t start = rest.find_first_not_of(" \t");
+        if (start == std::string_view::npos) break;
+        std::size_t end = rest.find_first_of(" \t", start);
+        paths.emplace_back(rest.substr(start, end - start));
+        rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
+      }
+      // libkmod prepends while parsing: deepest dependency first.
+      for (auto it = paths.rbegin(); it != paths.rend(); ++it) {
+        std::string full = it->front() == '/' ? *it : dirname_ + "/" + *it;
+        auto name = path_to_modname(full);
+        if (!name) continue;
+        ModuleId dep = object_for(*name, {});
+        if (!modules_[dep].path_resolved) {
+          modules_[dep].path = full;
+          modules_[dep].path_resolved = true;
+        }
+        deps.push_back(dep);
+      }
+    }
+    modules_[id].dependencies = std::move(deps);
+  }
+  return *modules_[id].dependencies;
+}
+
+bool ModuleResolver::is_builtin(ModuleId id) {
+  const ModuleObject& m = modules_[id];
+  if (m.builtin_from_lookup) return true;
+  if (m.from_path || !builtin_index_) return false;
+  return builtin_index_->lookup_exact(m.name).has_value();
+}
+
+std::optional<std::string> ModuleResolver::options(ModuleId id) const {
+  return config_.options_for(modules_[id].name, modules_[id].alias);
+}
+
+std::optional<std::string> ModuleResolver::install_command(ModuleId id) const {
+  if (modules_[id].attached_install) return modules_[id].attached_install;
+  if (const ConfigText* entry = config_.install_for(modules_[id].name)) return entry->text;
+  return std::nullopt;
+}
+
+std::optional<std::string> ModuleResolver::remove_command(ModuleId id) const {
+  if (modules_[id].attached_remove) return modules_[id].attached_remove;
+  if (const ConfigText* entry = config_.remove_for(modules_[id].name)) return entry->text;
+  return std::nullopt;
+}
+
+std::vector<ModuleId> ModuleResolver::resolve_names(const std::vector<std::string>& names) {
+  std::vector<ModuleId> out;
+  for (const std::string& name : names) {
+    auto found = lookup(name);
+    if (!found) {
+      sink_.report_from(Severity::error, "libkmod-module.c:1567 lookup_softdep",
+                        "failed to lookup soft dependency '" + name + "', continuing anyway.");
+      continue;
+    }
+    out.insert(out.end(), found->begin(), found->end());
+  }
+  return out;
+}
+
+std::pair<std::vector<ModuleId>, std::vector<ModuleId>> ModuleResolver::softdeps(ModuleId id) {
+  const ConfigDependencies* entry = config_.softdep_for(modules_[id].name);
+  if (entry == nullptr) return {};
+  auto pre = resolve_names(entry->pre);
+  auto post = resolve_names(entry->post);
+  return {std::move(pre), std::move(post)};
+}
+
+std::vector<ModuleId> ModuleResolver::weakdeps(ModuleId id) {
+  const ConfigDependencies* entry = config_.weakdep_for(modules_[id].name);
+  if (entry == nullptr) return {};
+  return resolve_names(entry->post);
+}
+
+Result<std::vector<ModuleId>> ModuleResolver::lookup(std::string_view name) {
+  auto normalized = alias_normalize(name);
+  if (!normalized) return std::move(normalized).take_error();
+  const std::string& q = *normalized;
+  std::vector<ModuleId> found;
+
+  // 1. config aliases: every matching entry, the pattern becomes the alias.
+  for (const ConfigAlias& alias : config_.aliases)
+    if (::fnmatch(alias.pattern.c_str(), q.c_str(), 0) == 0) found.push_back(object_for(alias.module, alias.pattern));
+  if (!found.empty()) return found;
+
+  // 2. modules.dep.bin, exact.
+  if (q.find(':') == std::string::npos && dep_line(q)) {
+    found.push_back(object_for(q, {}));
+    return found;
+  }
+
+  auto from_index = [&](const std::optional<Index>& index, bool builtin) {
+    if (!index) return;
+    for (IndexValue& v : index->search_wildcard(q)) {
+      ModuleId id = object_for(v.value, q);
+      if (builtin) modules_[id].builtin_from_lookup = true;
+      found.push_back(id);
+    }
+  };
+  // 3. symbol: aliases.
+  if (q.starts_with("symbol:")) {
+    from_index(symbols_index_, false);
+    if (!found.empty()) return found;
+  }
+  // 4. install/remove commands named exactly like the query.
+  for (const ConfigText& entry : config_.install) {
+    if (entry.module != q) continue;
+    ModuleId id = object_for(q, {});
+    modules_[id].attached_install = entry.text;
+    found.push_back(id);
+    return found;
+  }
+  for (const ConfigText& entry : config_.remove) {
+    if (entry.module != q) continue;
+    ModuleId id = object_for(q, {});
+    modules_[id].attached_remove = entry.text;
+    found.push_back(id);
+    return found;
+  }
+  // 5. modules.alias.bin.
+  from_index(alias_index_, false);
+  if (!found.empty()) return found;
+  // 6. modules.builtin.bin, exact.
+  if (builtin_index_ && builtin_index_->lookup_exact(q)) {
+    ModuleId id = object_for(q, {});
+    modules_[id].builtin_from_lookup = true;
+    found.push_back(id);
+    return found;
+  }
+  // 7. modules.builtin.alias.bin.
+  from_index(builtin_alias_index_, true);
+  return found;
+}
+
+}  // namespace kmodx

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Probe planning and execution, following libkmod's
+// kmod_module_probe_insert_module() (KMOD-SPEC §8.5).
+#include "kmodx/probe.hpp"
+
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+namespace kmodx {
+namespace {
+
+/// The probe list of libkmod: dependencies first, each module surrounded by
+/// its softdeps; `visited` stops recursion through visit() only, so a module
+/// can be listed more than once.
+class ProbeListBuilder {
+ public:
+  explicit ProbeListBuilder(ModuleResolver& resolver) : resolver_(resolver) {}
+
+  void visit(ModuleId m, bool required, bool ignorecmd) {
+    if (visited_[m]) return;
+    visited_[m] = true;
+    std::vector<ModuleId> deps = resolver_.dependencies(m);
+    if (required) {
+      required_[m] = true;
+      for (ModuleId d : deps) required_[d] = true;
+    }
+    for (ModuleId d : deps) with_softdeps(d);
+    if (ignorecmd) {
+      list_.push_back(m);
+      resolver_.object(m).ignorecmd = true;
+    } else {
+      with_softdeps(m);
+    }
+  }
+
+  const std::vector<ModuleId>& list() const { return list_; }
+  bool required(ModuleId m) const {
+    auto it = required_.find(m);
+    return it != required_.end() && it->second;
+  }
+
+ private:
+  void with_softdeps(ModuleId m) {
+    auto [pre, post] = resolver_.softdeps(m);
+    for (ModuleId s : pre) visit(s, false, false);
+    list_.push_back(m);
+    resolver_.object(m).ignorecmd = !pre.empty() || !post.empty();
+    for (ModuleId s : post) visit(s, false, false);
+  }
+
+  ModuleResolver& resolver_;
+  std::map<ModuleId, bool> visited_;
+  std::map<ModuleId, bool> required_;
+  std::vector<ModuleId> list_;
+};
+
+/// libkmod's module_options_concat(): config options get a trailing space
+/// whether or not command-line options follow.
+std::string concat_options(const std::optional<std::string>& config, const std::optional<std::string>& extra) {
+  std::string out;
+  if (config) out = *config + " ";
+  if (extra) out += *extra;
+  return out;
+}
+
+int do_install(const ProbeStep& step, DiagnosticSink& sink) {
+  std::string command = substitute_cmdline_opts(step.command, step.options);
+  int status = run_shell_command(command, step.name);
+  if (status == -1) {
+    sink.report_from(Severity::error, "libkmod-module.c:1041 command_do",
+                     "Could not run install command '" + command + "' for module " + step.name + ": " +
+                         std::strerror(errno));
+    return -EINVAL;
+  }
+  if (WEXITSTATUS(status) != 0) {
+    sink.report_from(Severity::error, "libkmod-module.c:1047 command_do",
+                     "Error running install command '" + command + "' for module " + step.name + ": retcode " +
+                         std::to_string(WEXITSTATUS(status)));
+    return -EINVAL;
+  }
+  return 0;
+}
+
+int do_insert(const ProbeStep& step, LoaderBackend& backend, const ProbeFlags& flags, DiagnosticSink& sink) {
+  if (step.path.empty()) {
+    sink.report_from(Severity::error, "libkmod-module.c:895 kmod_module_insert_module",
+                     "could not find module by name='" + step.name + "'");
+    return -ENOENT;
+  }
+  InsertRequest request{step.path, step.options, flags.force_modversion, flags.force_vermagic};
+  auto inserted = backend.insert(request);
+  if (inserted) return 0;
+  int code = inserted.error().code;
+  sink.report_from(Severity::info, "libkmod-module.c:949 kmod_module_insert_module",
+                   "Failed to insert module '" + step.path + "': " + std::strerror(code));
+  return -code;
+}
+
+}  // namespace
+
+std::string ProbeStep::describe() const {
+  switch (action) {
+    case Action::install: return "install " + command + " " + options + "\n";
+    case Action::insmod: return "insmod " + path + " " + options + "\n";
+    case Action::builtin: return "builtin " + name + "\n";
+    case Action::none: return {};
+  }
+  return {};
+}
+
+ProbePlan plan_probe(ModuleResolver& resolver, ModuleId target, const ProbeFlags& flags,
+                     const std::optional<std::string>& extra_options) {
+  ProbePlan plan;
+  plan.target = target;
+  // The blacklist applies to modules found through an alias, and with -b to
+  // the named module too; never to dependencies or softdeps.
+  const ModuleObject& object = resolver.object(target);
+  if ((!object.alias.empty() || flags.use_blacklist) && resolver.config().is_blacklisted(object.name)) {
+    plan.blacklisted = true;
+    return plan;
+  }
+  ProbeListBuilder builder(resolver);
+  builder.visit(target, true, flags.ignore_commands);
+  for (ModuleId m : builder.list()) {
+    ProbeStep step;
+    step.module = m;
+    step.name = resolver.name(m);
+    step.required = builder.required(m);
+    step.is_target = m == target;
+    step.options = concat_options(resolver.options(m), step.is_target ? extra_options : std::nullopt);
+    auto command = resolver.install_command(m);
+    if (command && !resolver.object(m).ignorecmd) {
+      step.action = ProbeStep::Action::install;
+      step.command = *command;
+    } else if (const auto& path = resolver.path(m)) {
+      step.action = ProbeStep::Action::insmod;
+      step.path = *path;
+    } else if (resolver.is_builtin(m)) {
+      step.action = ProbeStep::Action::builtin;
+    }
+    plan.steps.push_back(std::move(step));
+  }
+  return plan;
+}
+
+bool module_in_kernel(ModuleResolver& resolver, LoaderBackend* backend, ModuleId id, DiagnosticSink& sink) {
+  if (resolver.is_builtin(id)) return true;
+  if (backend == nullptr) return false;
+  auto state = backend->initstate(resolver.name(id));
+  if (!state) {
+    if (state.error().code == EINVAL)
+      sink.report_from(Severity::error, "libkmod-module.c:1788 kmod_module_get_initstate", state.error().detail);
+    return false;
+  }
+  return *state == InitState::live;
+}
+
+int execute_probe(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend* backend, const ProbeFlags& flags,
+                  const ProbeHooks& hooks, DiagnosticSink& sink) {
+  if (plan.blacklisted) return 0;
+  int err = 0;
+  for (const ProbeStep& step : plan.steps) {
+    if (!flags.ignore_loaded && module_in_kernel(resolver, backend, step.module, sink)) {
+      err = -EEXIST;
+    } else {
+      if (hooks.print && step.action != ProbeStep::Action::none) hooks.print(step);
+      if (!flags.dry_run)
+        err = step.action == ProbeStep::Action::install ? do_install(step, sink)
+                                                        : backend ? do_insert(step, *backend, flags, sink) : -ENOSYS;
+    }
+    if (err == -EEXIST && step.is_target && flags.first_time) break;
+    if (err == -EEXIST || !step.required) err = 0;
+    else if (err < 0) break;
+  }
+  return err;
+}
+
+int probe_module(ModuleResolver& resolver, LoaderBackend* backend, ModuleId target, const ProbeFlags& flags,
+                 const std::optional<std::string>& extra_options, const ProbeHooks& hooks, DiagnosticSink& sink) {
+  if (!flags.ignore_loaded && module_in_kernel(resolver, backend, target, sink))
+    return flags.first_time ? -EEXIST : 0;
+  ProbePlan plan = plan_probe(resolver, target, flags, extra_options);
+  return execute_probe(plan, resolver, backend, flags, hooks, sink);
+}
+
+std::string substitute_cmdline_opts(const std::string& command, const std::string& options) {
+  static constexpr std::string_view kVariable = "$CMDLINE_OPTS";
+  std::string out = command;
+  // kmod rescans from the start after each replacement, so options that
+  // themselves contain the variable would loop; it substitutes left to right
+  // and so do we, without rescanning the inserted text.
+  std::size_t at = 0;
+  while ((at = out.find(kVariable, at)) != std::string::npos) {
+    out.replace(at, kVariable.size(), options);
+    at += options.size();
+  }
+  return out;
+}
+
+int run_shell_command(const std::string& command, const std::string& module) {
+  ::setenv("MODPROBE_MODULE", module.c_str(), 1);
+  int status = std::system(command.c_str());
+  ::unsetenv("MODPROBE_MODULE");
+  return status;
+}
+
+}  // namespace kmodx

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Probe planning (KMOD-SPEC §8.5) over a small module directory, after the
+// scenarios of kmod's testsuite (§14.2): the plan is what `modprobe -D`
+// prints, so no backend is involved.
+#include <catch2/catch.hpp>
+
+#include "index/trie_writer.hpp"
+#include "kmodx/probe.hpp"
+#include "support/collecting_sink.hpp"
+#include "support/temp_dir.hpp"
+
+using kmodx::index::Order;
+using kmodx::index::TrieBuilder;
+
+namespace {
+
+struct Messages final : kmodx::ConfigMessageSink {
+  void report(const kmodx::ConfigMessage&) override {}
+};
+
+/// A module directory: modules.dep lines and builtin names.
+struct Tree {
+  kmodx::test::TempDir dir;
+  Tree(std::initializer_list<std::pair<std::string, std::string>> deps, std::initializer_list<std::string> builtin = {},
+       std::initializer_list<std::pair<std::string, std::string>> aliases = {}) {
+    TrieBuilder dep, alias, built;
+    unsigned priority = 0;
+    for (const auto& [name, line] : deps) (void)dep.insert(name, line, priority++);
+    for (const auto& b : builtin) (void)built.insert(b, "", 0);
+    for (const auto& [a, m] : aliases) (void)alias.insert(a, m, priority++);
+    dir.write("modules.dep.bin", dep.serialize(Order::pre_order));
+    dir.write("modules.builtin.bin", built.serialize(Order::pre_order));
+    dir.write("modules.alias.bin", alias.serialize(Order::pre_order));
+  }
+  std::string root() const { return dir.path().string(); }
+};
+
+/// What `modprobe -D` prints for \p name under \p config_text.
+std::string show_depends(const Tree& tree, std::string_view config_text, std::string_view name,
+                         kmodx::ProbeFlags flags = {}, std::optional<std::string> extra = std::nullopt) {
+  Messages m;
+  kmodx::ModprobeConfig config;
+  kmodx::parse_modprobe_config_text(config_text, "t.conf", config, m);
+  kmodx::test::CollectingSink sink;
+  kmodx::ModuleResolver resolver(tree.root(), config, sink);
+  auto found = resolver.lookup(name);
+  REQUIRE(found.ok());
+  flags.ignore_loaded = flags.dry_run = true;
+  std::string out;
+  kmodx::ProbeHooks hooks;
+  hooks.print = [&](const kmodx::ProbeStep& step) { out += step.describe(); };
+  for (kmodx::ModuleId id : *found)
+    CHECK(kmodx::probe_module(resolver, nullptr, id, flags, extra, hooks, sink) == 0);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("dependencies come deepest first, each line ends in the option string", "[modprobe][probe]") {
+  Tree t({{"a", "kernel/a.ko: kernel/b.ko kernel/c.ko"}, {"b", "kernel/b.ko: kernel/c.ko"}, {"c", "kernel/c.ko:"}});
+  const std::string d = t.root();
+  CHECK(show_depends(t, "", "a") ==
+        "insmod " + d + "/kernel/c.ko \ninsmod " + d + "/kernel/b.ko \ninsmod " + d + "/kernel/a.ko \n");
+  CHECK(show_depends(t, "options a x=1\noptions b y=2\n", "a", {}, "z=3") ==
+        "insmod " + d + "/kernel/c.ko \ninsmod " + d + "/kernel/b.ko y=2 \ninsmod " + d + "/kernel/a.ko x=1 z=3\n");
+}
+
+TEST_CASE("a softdep loop terminates and lists the module twice", "[modprobe][probe]") {
+  Tree t({{"mod_loop_a", "kernel/mod-loop-a.ko: kernel/mod-loop-b.ko"}, {"mod_loop_b", "kernel/mod-loop-b.ko:"}});
+  const std::string d = t.root();
+  CHECK(show_depends(t, "softdep mod-loop-b post: mod-loop-a\n", "mod-loop-b") ==
+        "insmod " + d + "/kernel/mod-loop-b.ko \ninsmod " + d + "/kernel/mod-loop-b.ko \ninsmod " + d +
+            "/kernel/mod-loop-a.ko \n");
+}
+
+TEST_CASE("an alias to a module that does not exist prints nothing", "[modprobe][probe]") {
+  Tree t({{"mod_simple", "kernel/mod-simple.ko:"}});
+  kmodx::ProbeFlags flags;
+  flags.ignore_commands = true;
+  CHECK(show_depends(t, "alias mod-simple deaddood\n", "mod-simple", flags).empty());
+}
+
+TEST_CASE("install commands, and softdeps winning over them", "[modprobe][probe]") {
+  Tree t({{"a", "kernel/a.ko:"}, {"b", "kernel/b.ko:"}});
+  const std::string d = t.root();
+  CHECK(show_depends(t, "install a echo A $CMDLINE_OPTS\noptions a o=1\n", "a") == "install echo A $CMDLINE_OPTS o=1 \n");
+  kmodx::ProbeFlags ignore;
+  ignore.ignore_commands = true;
+  CHECK(show_depends(t, "install a echo A\n", "a", ignore) == "insmod " + d + "/kernel/a.ko \n");
+  CHECK(show_depends(t, "install a echo A\nsoftdep a pre: b\n", "a") ==
+        "insmod " + d + "/kernel/b.ko \ninsmod " + d + "/kernel/a.ko \n");
+}
+
+TEST_CASE("built-in modules and the blacklist", "[modprobe][probe]") {
+  Tree t({{"a", "kernel/a.ko:"}}, {"unix"}, {{"pci:v1*", "a"}});
+  const std::string d = t.root();
+  CHECK(show_depends(t, "", "unix") == "builtin unix\n");
+  // Blacklisting hits modules found through an alias, or all with -b.
+  CHECK(show_depends(t, "blacklist a\n", "pci:v1234").empty());
+  CHECK(show_depends(t, "blacklist a\n", "a") == "insmod " + d + "/kernel/a.ko \n");
+  kmodx::ProbeFlags b;
+  b.use_blacklist = true;
+  CHECK(show_depends(t, "blacklist a\n", "a", b).empty());
+}
