@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The sim backend: opening, removal and queries (insertion is sim_load.cpp).
+#include "loader/sim_backend.hpp"
+
+#include <cerrno>
+
+#include "loader/sim_kernel.hpp"
+
+namespace kmodx::loader {
+
+Result<SimBackend::Snapshot> SimBackend::read_snapshot() {
+  auto lock = dir_.lock(false);
+  if (!lock) return std::move(lock).take_error();
+  auto state = dir_.load();
+  if (!state) return std::move(state).take_error();
+  auto busy = read_name_number_file(dir_.file("busy"));
+  if (!busy) return std::move(busy).take_error();
+  return Snapshot{std::move(*state), std::move(*busy)};
+}
+
+Result<const SimModule*> SimBackend::find_loaded(const Snapshot& s, std::string_view name) {
+  const SimModule* m = s.state.find(name);
+  if (m == nullptr) return make_error(ENOENT, std::string(name) + ": not loaded in the simulated kernel");
+  return m;
+}
+
+Result<void> SimBackend::remove(std::string_view name, bool force) {
+  auto lock = dir_.lock(true);
+  if (!lock) return std::move(lock).take_error();
+  auto state = dir_.load();
+  if (!state) return std::move(state).take_error();
+  auto busy = read_name_number_file(dir_.file("busy"));
+  if (!busy) return std::move(busy).take_error();
+  auto config = SimKernel::load(dir_, module_dir_);
+  if (!config) return std::move(config).take_error();
+  const bool forced_ok = force && config->force_unload();  // try_force_unload()
+
+  // The unload system call (kernel/module/main.c), in its order.
+  SimModule* m = state->find(name);
+  if (m == nullptr) return make_error(ENOENT, std::string(name) + ": not loaded in the simulated kernel");
+  auto holders = state->holders_of(m->name);
+  if (!holders.empty()) {
+    std::string list;
+    for (const std::string& h : holders) list += (list.empty() ? "" : ",") + h;
+    return make_error(EWOULDBLOCK, m->name + ": in use by " + list);
+  }
+  bool forced = false;
+  if (m->has_init && !m->has_exit) {
+    if (!forced_ok)
+      return make_error(EBUSY, m->name + ": has an init function but no exit function: cannot be removed");
+    forced = true;
+  }
+  // try_stop_module(): the remaining references are not modules' (those are
+  // holders); forcing goes ahead anyway.
+  if (long refs = sim_refcnt(*state, *m, *busy); refs != 0) {
+    if (!forced_ok) return make_error(EWOULDBLOCK, m->name + ": in use, refcnt " + std::to_string(refs));
+    forced = true;
+  }
+
+  std::vector<std::string> log;
+  if (forced) log.push_back(m->name + ": forced removal: kernel tainted (R)");
+  std::erase_if(state->modules, [&](const SimModule& x) { return x.name == name; });
+  dir_.log(log);
+  return dir_.save(*state, *busy);
+}
+
+Result<InitState> SimBackend::initstate(std::string_view name) {
+  auto snap = read_snapshot();
+  if (!snap) return std::move(snap).take_error();
+  auto m = find_loaded(*snap, name);
+  if (!m) return std::move(m).take_error();
+  return InitState::live;
+}
+
+Result<long> SimBackend::refcnt(std::string_view name) {
+  auto snap = read_snapshot();
+  if (!snap) return std::move(snap).take_error();
+  auto m = find_loaded(*snap, name);
+  if (!m) return std::move(m).take_error();
+  return sim_refcnt(snap->state, **m, snap->busy);
+}
+
+Result<std::vector<std::string>> SimBackend::holders(std::string_view name) {
+  auto snap = read_snapshot();
+  if (!snap) return std::move(snap).take_error();
+  auto m = find_loaded(*snap, name);
+  if (!m) return std::move(m).take_error();
+  return snap->state.holders_of(name);
+}
+
+Result<long> SimBackend::size(std::string_view name) {
+  auto snap = read_snapshot();
+  if (!snap) return std::move(snap).take_error();
+  auto m = find_loaded(*snap, name);
+  if (!m) return std::move(m).take_error();
+  return (*m)->size;
+}
+
+Result<std::vector<ProcModule>> SimBackend::loaded_modules() {
+  auto snap = read_snapshot();
+  if (!snap) return std::move(snap).take_error();
+  std::vector<ProcModule> out;
+  for (const SimModule& m : snap->state.modules) {
+    ProcModule p;
+    p.name = m.name;
+    p.size = m.size;
+    p.refcnt = sim_refcnt(snap->state, m, snap->busy);
+    for (const std::string& h : snap->state.holders_of(m.name)) p.holders += h + ",";
+    if (m.has_init && !m.has_exit) p.holders += "[permanent],";
+    if (p.holders.empty()) p.holders = "-";
+    p.state = "Live";
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace kmodx::loader
+
+namespace kmodx {
+
+Result<std::unique_ptr<LoaderBackend>> open_sim_backend(const std::string& state_dir, const std::string& module_dir,
+                                                        DiagnosticSink& sink) {
+  auto dir = loader::SimStateDir::open(state_dir);
+  if (!dir) return std::move(dir).take_error();
+  return std::unique_ptr<LoaderBackend>(std::make_unique<loader::SimBackend>(std::move(*dir), module_dir, sink));
+}
+
+}  // namespace kmodx

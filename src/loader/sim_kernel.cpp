@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The simulated kernel's exports, vermagic and configuration (sim_kernel.hpp).
+#include "loader/sim_kernel.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <filesystem>
+
+#include "loader/sim_util.hpp"
+
+namespace kmodx::loader {
+namespace {
+
+std::vector<std::string_view> lines_of(std::string_view text) {
+  std::vector<std::string_view> out;
+  while (!text.empty()) {
+    std::size_t nl = text.find('\n');
+    out.push_back(text.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+  return out;
+}
+
+std::vector<std::string_view> split_tabs(std::string_view line) {
+  std::vector<std::string_view> out;
+  for (;;) {
+    std::size_t t = line.find('\t');
+    out.push_back(line.substr(0, t));
+    if (t == std::string_view::npos) return out;
+    line.remove_prefix(t + 1);
+  }
+}
+
+Error bad_line(const std::string& file, unsigned line, const std::string& what) {
+  return make_error(EBADMSG, file + ":" + std::to_string(line) + ": " + what);
+}
+
+// Missing file: nullopt; unreadable: error.
+Result<std::optional<std::string>> read_optional(const std::string& path) {
+  auto text = read_whole_file(path);
+  if (text) return std::optional<std::string>(std::move(*text));
+  if (text.error().code == ENOENT) return std::optional<std::string>();
+  return std::move(text).take_error();
+}
+
+Result<void> parse_symvers(std::string_view text, const std::string& file,
+                           std::unordered_map<std::string, KernelSymbol>& out) {
+  unsigned n = 0;
+  for (std::string_view line : lines_of(text)) {
+    ++n;
+    if (line.empty()) continue;
+    auto f = split_tabs(line);
+    if (f.size() < 4 || !f[0].starts_with("0x"))
+      return bad_line(file, n, "not a Module.symvers line: '" + std::string(line) + "'");
+    std::uint64_t crc = 0;
+    auto [p, ec] = std::from_chars(f[0].data() + 2, f[0].data() + f[0].size(), crc, 16);
+    if (ec != std::errc() || p != f[0].data() + f[0].size())
+      return bad_line(file, n, "bad CRC '" + std::string(f[0]) + "'");
+    if (f[2] != "vmlinux") continue;
+    if (f[3] != "EXPORT_SYMBOL" && f[3] != "EXPORT_SYMBOL_GPL")
+      return bad_line(file, n, "unknown export type '" + std::string(f[3]) + "'");
+    out[std::string(f[1])] = KernelSymbol{static_cast<std::uint32_t>(crc), f[3] == "EXPORT_SYMBOL_GPL",
+                                          f.size() > 4 ? std::string(f[4]) : std::string()};
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<SimKernel> SimKernel::load(const SimStateDir& state, const std::string& module_dir) {
+  SimKernel k;
+  k.release_ = std::filesystem::path(module_dir).lexically_normal().filename().string();
+  if (k.release_.empty()) k.release_ = std::filesystem::path(module_dir).parent_path().filename().string();
+
+  auto vermagic = read_optional(state.file("vermagic"));
+  if (!vermagic) return std::move(vermagic).take_error();
+  if (*vermagic) {
+    std::string v = (*vermagic)->substr(0, (*vermagic)->find('\n'));
+    k.vermagic_ = v;
+  }
+
+  auto config = read_optional(state.file("config"));
+  if (!config) return std::move(config).take_error();
+  if (*config) {
+    unsigned n = 0;
+    for (std::string_view line : lines_of(**config)) {
+      ++n;
+      auto words = split_words(line);
+      if (words.empty() || words[0][0] == '#') continue;
+      std::string_view w = words[0];
+      std::size_t eq = w.find('=');
+      std::string_view key = w.substr(0, eq), value = eq == std::string_view::npos ? "" : w.substr(eq + 1);
+      if (words.size() != 1 || (value != "y" && value != "n") ||
+          (key != "module_force_load" && key != "module_force_unload"))
+        return bad_line(state.file("config"), n, "expected module_force_load=y|n or module_force_unload=y|n");
+      (key == "module_force_load" ? k.force_load_ : k.force_unload_) = value == "y";
+    }
+  }
+
+  struct Candidate {
+    Source source;
+    std::string file;
+  };
+  const Candidate candidates[] = {
+      {Source::state_symvers, state.file("Module.symvers")},
+      {Source::build_symvers, module_dir + "/build/Module.symvers"},
+      {Source::system_map, state.file("System.map")},
+  };
+  for (const Candidate& c : candidates) {
+    auto text = read_optional(c.file);
+    if (!text) return std::move(text).take_error();
+    if (!*text) continue;
+    k.source_ = c.source;
+    k.source_file_ = c.file;
+    if (c.source == Source::system_map) {
+      unsigned n = 0;
+      for (std::string_view line : lines_of(**text)) {
+        ++n;
+        auto words = split_words(line);
+        if (words.empty()) continue;
+        if (words.size() < 3) return bad_line(c.file, n, "not a System.map line: '" + std::string(line) + "'");
+        k.symbols_.emplace(std::string(words[2]), KernelSymbol{});
+      }
+    } else if (auto ok = parse_symvers(**text, c.file, k.symbols_); !ok) {
+      return std::move(ok).take_error();
+    }
+    return k;
+  }
+
+  k.source_ = Source::builtin;
+  k.source_file_ = module_dir + "/modules.symbols";
+  auto text = read_optional(k.source_file_);
+  if (!text) return std::move(text).take_error();
+  if (*text) {
+    for (std::string_view line : lines_of(**text)) {
+      auto words = split_words(line);
+      if (words.size() >= 2 && words[0] == "alias" && words[1].starts_with("symbol:"))
+        k.module_symbols_.emplace(words[1].substr(7));
+    }
+  }
+  return k;
+}
+
+const KernelSymbol* SimKernel::find(const std::string& name) const {
+  if (source_ == Source::builtin) return module_symbols_.contains(name) ? nullptr : &builtin_symbol_;
+  auto it = symbols_.find(name);
+  return it == symbols_.end() ? nullptr : &it->second;
+}
+
+bool SimKernel::vermagic_ok(const std::string& modmagic, bool module_has_versions, std::string& expected) const {
+  if (!vermagic_) {
+    expected = release_ + " ...";
+    std::string_view first = std::string_view(modmagic).substr(0, modmagic.find(' '));
+    return first == release_;
+  }
+  expected = *vermagic_;
+  // kernel/module/version.c same_magic(): with modversions the release word
+  // is not compared (the CRCs say more).
+  std::string_view a = modmagic, b = *vermagic_;
+  if (module_has_versions) {
+    a.remove_prefix(std::min(a.size(), a.find(' ')));
+    b.remove_prefix(std::min(b.size(), b.find(' ')));
+  }
+  return a == b;
+}
+
+std::string SimKernel::exports_description() const {
+  switch (source_) {
+    case Source::state_symvers:
+    case Source::build_symvers:
+      return "exports " + source_file_ + " (" + std::to_string(symbols_.size()) + " vmlinux symbols)";
+    case Source::system_map:
+      return "exports " + source_file_ + " (" + std::to_string(symbols_.size()) + " symbols, no CRCs)";
+    case Source::builtin:
+      break;
+  }
+  return "exports builtin set: every symbol not exported by a module in " + source_file_ + " (" +
+         std::to_string(module_symbols_.size()) + " module symbols)";
+}
+
+std::string SimKernel::describe() const {
+  return "release " + release_ + "\nvermagic " + (vermagic_ ? *vermagic_ : release_ + " (first word only)") + "\n" +
+         exports_description() + "\nmodule_force_load=" + (force_load_ ? "y" : "n") +
+         "\nmodule_force_unload=" + (force_unload_ ? "y" : "n") + "\n";
+}
+
+}  // namespace kmodx::loader

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Inserting a module into the simulated kernel: the checks of the kernel's
+// load_module() (kernel/module/main.c, 6.1) in its order, with its errno
+// values and messages (see sim_backend.hpp for the list).
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "kmodx/module_image.hpp"
+#include "loader/sim_backend.hpp"
+#include "loader/sim_kernel.hpp"
+#include "loader/sim_module_scan.hpp"
+#include "loader/sim_params.hpp"
+#include "loader/sim_util.hpp"
+
+namespace kmodx::loader {
+namespace {
+
+// include/linux/license.h license_is_gpl_compatible().
+bool license_is_gpl_compatible(std::string_view license) {
+  static constexpr std::string_view kGpl[] = {"GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL",
+                                              "Dual MIT/GPL", "Dual MPL/GPL"};
+  return std::find(std::begin(kGpl), std::end(kGpl), license) != std::end(kGpl);
+}
+
+// Module taint letters in the kernel's bit order (kernel/panic.c
+// taint_flags[], the entries with module = true).
+constexpr std::string_view kTaintOrder = "PFCOEKXTN";
+
+void add_taint(std::string& taint, char flag) {
+  if (taint.find(flag) != std::string::npos) return;
+  taint += flag;
+  std::sort(taint.begin(), taint.end(),
+            [](char a, char b) { return kTaintOrder.find(a) < kTaintOrder.find(b); });
+}
+
+// Where an exported symbol was found: the kernel (owner == nullptr) or a
+// loaded module.
+struct Found {
+  const SimModule* owner = nullptr;
+  std::optional<std::uint32_t> crc;
+  bool gpl_only = false;
+  std::string ns;
+};
+
+// find_symbol(): the kernel's tables, then every loaded module; GPL-only
+// tables are skipped unless gplok. With the builtin-set guess, modules come
+// first so that a loaded module providing the symbol becomes its owner.
+std::optional<Found> find_symbol(const SimKernel& kernel, const SimState& state, const std::string& name, bool gplok) {
+  auto in_kernel = [&]() -> std::optional<Found> {
+    const KernelSymbol* k = kernel.find(name);
+    if (k == nullptr || (k->gpl_only && !gplok)) return std::nullopt;
+    return Found{nullptr, k->crc, k->gpl_only, k->ns};
+  };
+  auto in_modules = [&]() -> std::optional<Found> {
+    for (const SimModule& m : state.modules)
+      for (const SimExport& e : m.exports)
+        if (e.name == name && (!e.gpl_only || gplok)) return Found{&m, e.crc, e.gpl_only, e.ns};
+    return std::nullopt;
+  };
+  if (kernel.guesses_exports()) {
+    if (auto f = in_modules()) return f;
+    return in_kernel();
+  }
+  if (auto f = in_kernel()) return f;
+  return in_modules();
+}
+
+struct LoadContext {
+  const ScannedModule& mod;
+  const SimKernel& kernel;
+  bool force_load;
+  std::string taint;
+  std::vector<std::string> log;
+
+  // try_to_force_load(): CONFIG_MODULE_FORCE_LOAD taints, else ENOEXEC.
+  bool try_to_force_load(const std::string& reason) {
+    if (!force_load) return false;
+    if (taint.find('F') == std::string::npos) log.push_back(mod.name + ": " + reason + ": kernel tainted.");
+    add_taint(taint, 'F');
+    return true;
+  }
+};
+
+Error fail(int code, const LoadContext& ctx, const std::string& what) {
+  std::string detail = what;
+  for (const std::string& l : ctx.log)
+    if (l != what) detail += "\n" + l;
+  return make_error(code, detail);
+}
+
+}  // namespace
+
+Result<void> SimBackend::insert(const InsertRequest& request) {
+  auto lock = dir_.lock(true);
+  if (!lock) return std::move(lock).take_error();
+  auto state = dir_.load();
+  if (!state) return std::move(state).take_error();
+  auto busy = read_name_number_file(dir_.file("busy"));
+  if (!busy) return std::move(busy).take_error();
+  auto init_errors = read_name_number_file(dir_.file("init-errors"));
+  if (!init_errors) return std::move(init_errors).take_error();
+  auto kernel = SimKernel::load(dir_, module_dir_);
+  if (!kernel) return std::move(kernel).take_error();
+  // Best effort: the file only tells a human which exports are simulated.
+  (void)write_file_atomic(dir_.file("kernel"), kernel->describe());
+
+  auto image = ModuleImage::open(request.path);
+  if (!image) return std::move(image).take_error();
+  auto scanned = scan_module(image->bytes(), request.path);
+  if (!scanned) {
+    dir_.log({scanned.error().detail});
+    return std::move(scanned).take_error();
+  }
+  const ScannedModule& mod = *scanned;
+  LoadContext ctx{mod, *kernel, kernel->force_load(), "", {}};
+  auto failed = [&](int code, const std::string& what) {
+    if (std::find(ctx.log.begin(), ctx.log.end(), what) == ctx.log.end()) ctx.log.push_back(what);
+    dir_.log(ctx.log);
+    return fail(code, ctx, what);
+  };
+
+  // MODULE_INIT_IGNORE_MODVERSIONS: "Pretend no __versions section!"
+  const bool has_versions = mod.has_versions && !request.ignore_modversions;
+
+  // check_modinfo(): vermagic, then the taints from .modinfo.
+  if (!mod.vermagic || request.ignore_vermagic) {
+    if (!ctx.try_to_force_load("bad vermagic"))
+      return failed(ENOEXEC, mod.name + ": bad vermagic (no vermagic, or it was ignored, and this kernel has "
+                                         "module_force_load=n)");
+  } else if (std::string expected; !kernel->vermagic_ok(*mod.vermagic, has_versions, expected)) {
+    return failed(ENOEXEC, mod.name + ": version magic '" + *mod.vermagic + "' should be '" + expected + "'");
+  }
+  const std::string license = mod.license.value_or("unspecified");
+  if (!license_is_gpl_compatible(license)) {
+    ctx.log.push_back(mod.name + ": module license '" + license + "' taints kernel.");
+    add_taint(ctx.taint, 'P');
+  }
+  if (!mod.intree) {
+    ctx.log.push_back(mod.name + ": loading out-of-tree module taints kernel.");
+    add_taint(ctx.taint, 'O');
+  }
+  if (mod.staging) {
+    ctx.log.push_back(mod.name +
+                      ": module is from the staging directory, the quality is unknown, you have been warned.");
+    add_taint(ctx.taint, 'C');
+  }
+
+  // add_unformed_module()
+  if (state->find(mod.name) != nullptr) return failed(EEXIST, mod.name + ": already loaded");
+
+  // simplify_symbols() -> resolve_symbol() for each undefined symbol.
+  std::vector<std::string> uses;
+  bool using_gplonly = false;
+  int sym_error = 0;
+  std::string first_unknown;  // its log line
+  for (const UndefinedSymbol& u : mod.undefined) {
+    const bool gplok = ctx.taint.find('P') == std::string::npos;
+    auto found = find_symbol(*kernel, *state, u.name, gplok);
+    int err = 0;
+    if (!found) {
+      err = ENOENT;
+    } else {
+      if (found->gpl_only) using_gplonly = true;
+      // inherit_taint()
+      if (found->owner != nullptr && found->owner->taint.find('P') != std::string::npos) {
+        if (using_gplonly) {
+          ctx.log.push_back(mod.name + ": module using GPL-only symbols uses symbols " + u.name +
+                            " from proprietary module " + found->owner->name + ".");
+          err = ENOENT;
+        } else if (ctx.taint.find('P') == std::string::npos) {
+          ctx.log.push_back(mod.name + ": module uses symbols " + u.name + " from proprietary module " +
+                            found->owner->name + ", inheriting taint.");
+          add_taint(ctx.taint, 'P');
+        }
+      }
+      // check_version(): only when the exporter has a CRC.
+      if (err == 0 && found->crc) {
+        if (!has_versions) {
+          if (!ctx.try_to_force_load(u.name)) err = EINVAL;
+        } else if (!u.crc) {
+          ctx.log.push_back(mod.name + ": no symbol version for " + u.name);
+        } else if (*u.crc != *found->crc) {
+          ctx.log.push_back(mod.name + ": disagrees about version of symbol " + u.name);
+          err = EINVAL;
+        }
+      }
+      // verify_namespace_is_imported()
+      if (err == 0 && !found->ns.empty() &&
+          std::find(mod.import_ns.begin(), mod.import_ns.end(), found->ns) == mod.import_ns.end()) {
+        ctx.log.push_back(mod.name + ": module uses symbol (" + u.name + ") from namespace " + found->ns +
+                          ", but does not import it.");
+        err = EINVAL;
+      }
+      // ref_module()
+      if (err == 0 && found->owner != nullptr &&
+          std::find(uses.begin(), uses.end(), found->owner->name) == uses.end())
+        uses.push_back(found->owner->name);
+    }
+    if (err == 0) continue;
+    // An unresolved weak symbol is fine, but an error other than "not found"
+    // is not (resolve_symbol() returned ERR_PTR, not NULL).
+    if (u.weak && err == ENOENT) continue;
+    ctx.log.push_back(mod.name + ": Unknown symbol " + u.name + " (err -" + std::to_string(err) + ")");
+    if (first_unknown.empty()) first_unknown = ctx.log.back();
+    sym_error = err;
+  }
+  if (sym_error != 0) {
+    ctx.log.push_back("(simulated kernel " + kernel->exports_description() + ")");
+    return failed(sym_error, first_unknown);
+  }
+
+  // complete_formation() -> verify_exported_symbols(). With the builtin-set
+  // guess the kernel's side is unknown, so only loaded modules count.
+  for (const SimExport& e : mod.exports) {
+    const SimModule* owner = nullptr;
+    bool in_kernel = !kernel->guesses_exports() && kernel->find(e.name) != nullptr;
+    for (const SimModule& m : state->modules)
+      for (const SimExport& x : m.exports)
+        if (owner == nullptr && x.name == e.name) owner = &m;
+    if (in_kernel || owner != nullptr)
+      return failed(ENOEXEC, mod.name + ": exports duplicate symbol " + e.name + " (owned by " +
+                                 (owner != nullptr ? owner->name : std::string("kernel")) + ")");
+  }
+
+  // parse_args()
+  ParamOutcome params = parse_module_params(mod.name, request.params, mod.params);
+  ctx.log.insert(ctx.log.end(), params.log.begin(), params.log.end());
+  if (params.error != 0) {
+    std::string last = params.log.empty() ? mod.name + ": bad parameters" : params.log.back();
+    return failed(params.error, last);
+  }
+
+  // The init call: the init function "returns" what init-errors says.
+  if (mod.has_init) {
+    for (const auto& [name, value] : *init_errors) {
+      if (name != mod.name || value == 0) continue;
+      int err = static_cast<int>(value < 0 ? -value : value);
+      return failed(err, mod.name + ": init function returned -" + std::to_string(err) + " (" +
+                             std::strerror(err) + "), configured in " + dir_.file("init-errors"));
+    }
+  }
+
+  SimModule live;
+  live.name = mod.name;
+  live.path = request.path;
+  live.size = mod.core_size;
+  live.has_init = mod.has_init;
+  live.has_exit = mod.has_exit;
+  live.taint = ctx.taint;
+  live.uses = std::move(uses);
+  live.params = std::move(params.values);
+  live.exports = mod.exports;
+  state->modules.insert(state->modules.begin(), std::move(live));  // list_add_rcu(): at the head
+  dir_.log(ctx.log);
+  return dir_.save(*state, *busy);
+}
+
+}  // namespace kmodx::loader
