@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The running kernel as loader backend. This is the only file in kmodx that
+// makes the module system calls; tests never reach it on the build host (it
+// runs only inside the VM test, tests/vm/).
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "kmodx/loader.hpp"
+#include "kmodx/module_image.hpp"
+#include "loader/module_strip.hpp"
+#include "loader/sysfs_state.hpp"
+#include "util/line_reader.hpp"
+
+namespace kmodx {
+namespace {
+
+// From <linux/module.h>; spelled out so the build does not depend on the
+// kernel headers' version.
+constexpr unsigned kIgnoreModversions = 1;  // MODULE_INIT_IGNORE_MODVERSIONS
+constexpr unsigned kIgnoreVermagic = 2;     // MODULE_INIT_IGNORE_VERMAGIC
+constexpr unsigned kCompressedFile = 4;     // MODULE_INIT_COMPRESSED_FILE
+
+class LinuxBackend final : public LoaderBackend {
+ public:
+  explicit LinuxBackend(DiagnosticSink& sink) : sink_(sink), state_("/proc/modules", "/sys/module") {}
+
+  std::string_view kind() const override { return "linux"; }
+
+  Result<void> insert(const InsertRequest& request) override {
+    int fd = ::open(request.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return make_error(errno, request.path + ": " + std::strerror(errno));
+    std::byte head[8] = {};
+    ssize_t got = ::pread(fd, head, sizeof head, 0);
+    Compression format = detect_compression(std::span<const std::byte>(head, got > 0 ? static_cast<std::size_t>(got) : 0));
+    unsigned flags = (request.ignore_modversions ? kIgnoreModversions : 0) | (request.ignore_vermagic ? kIgnoreVermagic : 0);
+    // The file itself goes to the kernel when it is plain, or compressed in
+    // the format the kernel says it can decompress.
+    if (format == Compression::none || format == kernel_compression()) {
+      if (format != Compression::none) flags |= kCompressedFile;
+      long rc = ::syscall(SYS_finit_module, fd, request.params.c_str(), flags);
+      int saved = errno;
+      if (rc == 0) {
+        ::close(fd);
+        return {};
+      }
+      if (saved != ENOSYS) {
+        ::close(fd);
+        return make_error(saved, request.path + ": " + std::strerror(saved));
+      }
+    }
+    ::close(fd);
+    return insert_image(request);
+  }
+
+  Result<void> remove(std::string_view name, bool force) override {
+    std::string n(name);
+    long rc = ::syscall(SYS_delete_module, n.c_str(), O_NONBLOCK | (force ? O_TRUNC : 0));
+    if (rc == 0) return {};
+    int saved = errno;
+    return make_error(saved, n + ": " + std::strerror(saved));
+  }
+
+  Result<InitState> initstate(std::string_view name) override { return state_.initstate(name); }
+  Result<long> refcnt(std::string_view name) override { return state_.refcnt(name); }
+  Result<std::vector<std::string>> holders(std::string_view name) override { return state_.holders(name); }
+  Result<long> size(std::string_view name) override { return state_.size(name); }
+  Result<std::vector<ProcModule>> loaded_modules() override { return state_.loaded_modules(); }
+
+ private:
+  /// What /sys/module/compression names; none when absent or unknown.
+  Compression kernel_compression() {
+    if (compression_) return *compression_;
+    compression_ = Compression::none;
+    auto text = read_config_file("/sys/module/compression");
+    if (!text) return *compression_;
+    if (*text == "zstd\n") compression_ = Compression::zstd;
+    else if (*text == "xz\n") compression_ = Compression::xz;
+    else if (*text == "gzip\n") compression_ = Compression::gzip;
+    else sink_.report_from(Severity::error, "libkmod-module.c:920 kmod_module_insert_module",
+                           "unknown kernel compression " + *text);
+    return *compression_;
+  }
+
+  /// Decompresses in-process and passes the image; forced loads strip the
+  /// data the kernel would check, since this call takes no flags.
+  Result<void> insert_image(const InsertRequest& request) {
+    auto image = ModuleImage::open(request.path);
+    if (!image) return std::move(image).take_error();
+    std::span<const std::byte> bytes = image->bytes();
+    std::vector<std::byte> copy;
+    if (request.ignore_modversions || request.ignore_vermagic) {
+      copy.assign(bytes.begin(), bytes.end());
+      auto stripped = loader::strip_for_forced_load(copy, request.path, request.ignore_modversions,
+                                                    request.ignore_vermagic);
+      if (!stripped) {
+        sink_.report_from(Severity::info, "libkmod-module.c:935 kmod_module_insert_module",
+                          std::string("Failed to strip version information: ") + std::strerror(stripped.error().code));
+        return std::move(stripped).take_error();
+      }
+      bytes = copy;
+    }
+    long rc = ::syscall(SYS_init_module, bytes.data(), static_cast<unsigned long>(bytes.size()), request.params.c_str());
+    if (rc == 0) return {};
+    int saved = errno;
+    return make_error(saved, request.path + ": " + std::strerror(saved));
+  }
+
+  DiagnosticSink& sink_;
+  loader::SysfsState state_;
+  std::optional<Compression> compression_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<LoaderBackend>> open_linux_backend(DiagnosticSink& sink) {
+  return std::unique_ptr<LoaderBackend>(std::make_unique<LinuxBackend>(sink));
+}
+
+}  // namespace kmodx
