@@ -36,3 +36,27 @@ echo "== modinfo -b $root -k $kver kx_top (by name, through modules.dep.bin)"
 echo
 echo "== modinfo -b $root -k $kver -F name fs-ext4 (built-in alias)"
 "$build/modinfo" -b "$root" -k "$kver" -F name fs-ext4
+echo
+echo "== modprobe -d $root -S $kver --show-depends kx_top"
+"$build/modprobe" -d "$root" -S "$kver" --show-depends kx_top
+echo
+echo "== modprobe -d $root -S $kver -R kx-pci-alias (lookup only)"
+"$build/modprobe" -d "$root" -S "$kver" -R kx-pci-alias
+echo
+# A simulated kernel (the sim backend) keeps its state in a directory; the
+# host's kernel is never touched.
+sim=$build/sim-state
+rm -rf "$sim"
+export KMODX_BACKEND=sim:$sim
+echo "== KMODX_BACKEND=$KMODX_BACKEND modprobe -v -d $root -S $kver kx_top"
+"$build/modprobe" -v -d "$root" -S "$kver" kx_top
+echo
+echo "== lsmod (sim)"
+"$build/lsmod"
+echo
+echo "== modprobe -r -v -d $root -S $kver kx_top (and its unused dependencies)"
+"$build/modprobe" -r -v -d "$root" -S "$kver" kx_top
+echo
+echo "== lsmod (sim, empty again)"
+"$build/lsmod"
+unset KMODX_BACKEND

@@ -60,4 +60,22 @@ void ToolLog::report(Severity severity, std::string_view message) {
   if (severity == Severity::fatal) std::exit(EXIT_FAILURE);
 }
 
+void ToolLog::report_from(Severity severity, std::string_view site, std::string_view message) {
+  const int priority = static_cast<int>(severity);
+  if (priority > libkmod_threshold_) return;
+  // site is "<file>:<line> <function>".
+  std::string located = "../libkmod/" + std::string(site);
+  if (libkmod_routed_) {
+    // Routed messages obey the tool's threshold too, and never exit.
+    if (priority > threshold_) return;
+    std::string text = located + "() " + std::string(message);
+    report(severity == Severity::fatal ? Severity::error : severity, text);
+    return;
+  }
+  static const char* const kWords[] = {"EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG"};
+  std::string word = priority >= 0 && priority < 8 ? kWords[priority] : "L:" + std::to_string(priority);
+  std::string line = "libkmod: " + word + " " + located + ": " + std::string(message) + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
 }  // namespace kmodx::tools

@@ -20,6 +20,14 @@ class ToolLog final : public DiagnosticSink {
   const std::string& prog() const { return prog_; }
 
   void report(Severity severity, std::string_view message) override;
+  /// libkmod's messages. Once a tool has routed libkmod's logging to itself
+  /// they print as "<prog>: <LEVEL>: ../libkmod/<file>:<line> <function>()
+  /// <message>" (Debian builds libkmod with debug info); before that, or in
+  /// tools that never route it, libkmod's own stderr logger prints
+  /// "libkmod: <LEVEL> ../libkmod/<file>:<line> <function>: <message>".
+  void report_from(Severity severity, std::string_view site, std::string_view message) override;
+  void route_libkmod(bool routed) { libkmod_routed_ = routed; }
+  void set_libkmod_threshold(int priority) { libkmod_threshold_ = priority; }
   void error(std::string_view message) { report(Severity::error, message); }
   void warning(std::string_view message) { report(Severity::warning, message); }
 
@@ -27,6 +35,8 @@ class ToolLog final : public DiagnosticSink {
   std::string prog_;
   int threshold_ = static_cast<int>(Severity::warning);
   bool syslog_ = false;
+  bool libkmod_routed_ = true;
+  int libkmod_threshold_ = static_cast<int>(Severity::error);
 };
 
 /// The priority KMOD_LOG asks for (a number, or a word starting with "err",

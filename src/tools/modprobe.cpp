@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// modprobe: options, configuration, and the insert and query modes
+// (KMOD-SPEC §9). Remove mode is in modprobe_remove.cpp.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "kmodx/module_elf.hpp"
+#include "kmodx/module_image.hpp"
+#include "kmodx/probe.hpp"
+#include "tools/cli.hpp"
+#include "tools/modprobe_help.hpp"
+#include "tools/modprobe_session.hpp"
+#include "tools/tools.hpp"
+
+namespace kmodx::tools {
+namespace po = boost::program_options;
+
+namespace {
+
+/// Config messages are logged by libkmod before a tool can route its
+/// logging, so they keep libkmod's own format and source sites.
+class ConfigLogger final : public ConfigMessageSink {
+ public:
+  explicit ConfigLogger(ToolLog& log) : log_(log) {}
+  void report(const ConfigMessage& m) override {
+    const char* site = "libkmod-config.c:712 kmod_config_parse";
+    switch (m.kind) {
+      case ConfigMessage::Kind::bad_line: break;
+      case ConfigMessage::Kind::deprecated_command: site = "libkmod-config.c:708 kmod_config_parse"; break;
+      case ConfigMessage::Kind::nested_directory: site = "libkmod-config.c:772 conf_files_filter_out"; break;
+      case ConfigMessage::Kind::unstatable_entry: site = "libkmod-config.c:766 conf_files_filter_out"; break;
+      case ConfigMessage::Kind::unreadable_directory: site = "libkmod-config.c:798 conf_files_list"; break;
+      case ConfigMessage::Kind::bad_cmdline_option: site = "libkmod-config.c:489 kcmdline_parse_result"; break;
+    }
+    log_.report_from(Severity::error, site, m.text);
+  }
+
+ private:
+  ToolLog& log_;
+};
+
+/// MODPROBE_OPTIONS words go between argv[0] and the real arguments,
+/// split on single spaces with kmod's quote handling.
+std::vector<std::string> options_from_environment() {
+  const char* env = std::getenv("MODPROBE_OPTIONS");
+  std::vector<std::string> words;
+  if (env == nullptr) return words;
+  std::string current;
+  char quote = 0;
+  std::size_t quote_at = 0;  // where the open quote sits in current
+  bool quote_opens_word = false;
+  for (const char* p = env; *p != '\0'; ++p) {
+    char c = *p;
+    if (quote == 0) {
+      if (c == ' ') {
+        words.push_back(current);  // consecutive spaces give empty words
+        current.clear();
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+        quote_at = current.size();
+        quote_opens_word = current.empty();
+      } else {
+        current += c;
+      }
+    } else if (c == quote) {
+      // A quote opening a word ends that word where it closes; one inside a
+      // word is dropped with its partner and the word goes on.
+      if (quote_opens_word) {
+        words.push_back(current);
+        current.clear();
+      }
+      quote = 0;
+    } else {
+      current += c;
+    }
+  }
+  if (quote != 0) current.insert(quote_at, 1, quote);  // unterminated: kmod keeps the quote
+  if (!current.empty()) words.push_back(current);
+  return words;
+}
+
+void append_modprobe_options(const std::string& value) {
+  const char* old = std::getenv("MODPROBE_OPTIONS");
+  std::string joined = old == nullptr ? value : std::string(old) + " " + value;
+  ::setenv("MODPROBE_OPTIONS", joined.c_str(), 1);
+}
+
+/// Module options from the command line: words joined by spaces, values
+/// holding a space quoted unless they already start with a quote.
+std::optional<std::string> options_from_arguments(const std::vector<std::string>& args) {
+  std::optional<std::string> out;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    std::string word = args[i];
+    std::size_t eq = word.find('=');
+    if (eq != std::string::npos) {
+      std::string value = word.substr(eq + 1);
+      if (!value.empty() && value[0] != '"' && value[0] != '\'' && value.find(' ') != std::string::npos)
+        word = word.substr(0, eq + 1) + "\"" + value + "\"";
+    }
+    if (out) *out += " " + word;
+    else out = word;
+  }
+  return out;
+}
+
+enum class Parsed { run, exit_ok, exit_fail };
+
+Parsed parse_settings(std::string_view prog, std::vector<std::string> words, ModprobeSettings& s,
+                      std::vector<std::string>& args, ToolLog& log) {
+  po::options_description desc;
+  desc.add_options()("all,a", "")("remove,r", "")("remove-dependencies", "")("remove-holders", "")(
+      "wait,w", po::value<std::string>(), "")("show-alias,R", "")("resolve-alias", "")("first-time", "")(
+      "ignore-install,i", "")("ignore-remove", "")("use-blacklist,b", "")("force,f", "")("force-modversion", "")(
+      "force-vermagic", "")("show-depends,D", "")("showconfig", "")("show-config,c", "")("show-modversions", "")(
+      "dump-modversions", "")("show-exports", "")("dry-run,n", "")("show", "")(
+      "config,C", po::value<std::string>(), "")("dirname,d", po::value<std::string>(), "")(
+      "set-version,S", po::value<std::string>(), "")("syslog,s", "")("quiet,q", "")("verbose,v", "")(
+      "version,V", "")("help,h", "")("backend", po::value<std::string>(), "");
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(w.data());
+  auto cl = parse_command_line(prog, static_cast<int>(argv.size()), argv.data(), desc);
+  if (!cl) return Parsed::exit_fail;
+  for (const CommandLineOption& o : cl->options) {
+    const std::string& n = o.name;
+    if (n == "all") s.all = true;
+    else if (n == "remove") s.remove = true;
+    else if (n == "remove-dependencies" || n == "remove-holders") s.remove_holders = true;
+    else if (n == "wait") {
+      char* end = nullptr;
+      errno = 0;
+      s.wait_msec = std::strtoul(o.value.c_str(), &end, 0);
+      if (o.value.empty() || *end != '\0') {
+        log.error("unexpected wait value '" + o.value + "'.");
+        return Parsed::exit_fail;
+      }
+    } else if (n == "show-alias" || n == "resolve-alias") s.lookup_only = true;
+    else if (n == "first-time") s.first_time = true;
+    else if (n == "ignore-install" || n == "ignore-remove") s.ignore_commands = true;
+    else if (n == "use-blacklist") s.use_blacklist = true;
+    else if (n == "force") s.force = true;
+    else if (n == "force-modversion") s.force_modversion = true;
+    else if (n == "force-vermagic") s.force_vermagic = true;
+    else if (n == "show-depends") s.show_depends = s.dry_run = true;
+    else if (n == "showconfig" || n == "show-config") s.show_config = true;
+    else if (n == "show-modversions" || n == "dump-modversions") s.show_modversions = true;
+    else if (n == "show-exports") s.show_exports = true;
+    else if (n == "dry-run" || n == "show") s.dry_run = true;
+    else if (n == "config") {
+      s.config_paths.push_back(o.value);
+      append_modprobe_options("-C");
+      append_modprobe_options(o.value);
+    } else if (n == "dirname") s.root = o.value;
+    else if (n == "set-version") s.version = o.value;
+    else if (n == "syslog") {
+      append_modprobe_options("-s");
+      s.use_syslog = true;
+    } else if (n == "quiet") {
+      append_modprobe_options("-q");
+      s.verbose = 0;  // LOG_EMERG
+    } else if (n == "verbose") {
+      append_modprobe_options("-v");
+      ++s.verbose;
+    } else if (n == "version") {
+      print_version();
+      return Parsed::exit_ok;
+    } else if (n == "help") {
+      std::printf(kModprobeHelp, std::string(prog).c_str());
+      return Parsed::exit_ok;
+    } else if (n == "backend") s.backend = o.value;
+  }
+  args = std::move(cl->arguments);
+  return Parsed::run;
+}
+
+std::string absolute(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char buf[4096];
+  if (::getcwd(buf, sizeof buf) == nullptr) return path;
+  return std::string(buf) + "/" + path;
+}
+
+int show_config(ModprobeSession& session) {
+  std::string text = session.config().render();
+  text += "\n# End of configuration files. Dumping indexes now:\n\n";
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+  for (const Index* index : {session.resolver().alias_index(), session.resolver().symbols_index()}) {
+    if (index == nullptr) continue;
+    std::string dump;
+    index->dump("alias ", dump);
+    for (std::size_t done = 0; done < dump.size();) {
+      ssize_t n = ::write(STDOUT_FILENO, dump.data() + done, dump.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+  }
+  return 0;
+}
+
+/// --show-modversions / --show-exports: a file path, or (kmod master) a
+/// module name looked up as modprobe does.
+int show_symbols(ModprobeSession& session, const std::string& arg, bool exports) {
+  std::vector<std::string> paths;
+  struct stat st {};
+  if (::stat(arg.c_str(), &st) == 0 || arg.starts_with("/") || arg.starts_with("./")) {
+    paths.push_back(arg);
+  } else {
+    auto found = session.resolver().lookup(arg);
+    if (found)
+      for (ModuleId id : *found)
+        if (const auto& p = session.resolver().path(id)) paths.push_back(*p);
+  }
+  if (paths.empty()) {
+    session.log_level_message("Module " + arg + " not found.");
+    return -ENOENT;
+  }
+  for (const std::string& path : paths) {
+    auto image = ModuleImage::open(path);
+    if (!image) {
+      session.log_level_message("Module " + arg + " not found.");
+      return -image.error().code;
+    }
+    auto elf = ModuleElf::parse(image->bytes(), path);
+    Result<std::vector<ModVersion>> versions = std::vector<ModVersion>{};
+    Result<std::vector<ModuleSymbol>> symbols = std::vector<ModuleSymbol>{};
+    int code = 0;
+    if (!elf) code = elf.error().code;
+    else if (exports && !(symbols = elf->exports())) code = symbols.error().code;
+    else if (!exports && !(versions = elf->versions())) code = versions.error().code;
+    if (code != 0) {
+      session.log_level_message(std::string(exports ? "could not get symbols of " : "could not get modversions of ") +
+                                arg + ": " + std::strerror(code));
+      return -code;
+    }
+    auto put = [](std::uint64_t crc, std::string_view name) {
+      std::printf("0x%08llx\t%.*s\n", static_cast<unsigned long long>(crc), static_cast<int>(name.size()), name.data());
+    };
+    if (exports)
+      for (const ModuleSymbol& sym : *symbols) put(sym.crc, sym.name);
+    else
+      for (const ModVersion& v : *versions) put(v.crc, v.name);
+  }
+  return 0;
+}
+
+int insert_one(ModprobeSession& session, const std::string& arg, const std::optional<std::string>& extra) {
+  const ModprobeSettings& s = session.settings();
+  auto found = session.resolve_argument(arg, true);
+  const bool is_path = arg.starts_with("/") || arg.starts_with("./");
+  if (is_path && !found) {
+    session.log_level_message("Failed to get module from path " + arg + ": " + std::strerror(found.error().code));
+    return -found.error().code;
+  }
+  if (!found || found->empty()) {
+    session.log_level_message("Module " + arg + " not found in directory " + session.resolver().dirname());
+    return -ENOENT;
+  }
+  ProbeFlags flags;
+  flags.ignore_commands = s.ignore_commands;
+  flags.ignore_loaded = s.show_depends;
+  flags.dry_run = s.dry_run;
+  flags.first_time = s.first_time;
+  flags.use_blacklist = s.use_blacklist;
+  flags.force_modversion = s.force || s.force_modversion;
+  flags.force_vermagic = s.force || s.force_vermagic;
+  ProbeHooks hooks;
+  if (session.printing()) {
+    hooks.print = [](const ProbeStep& step) {
+      std::string line = step.describe();
+      std::fwrite(line.data(), 1, line.size(), stdout);
+    };
+  }
+  int err = 0;
+  for (ModuleId id : *found) {
+    const std::string& name = session.resolver().name(id);
+    if (s.lookup_only) {
+      std::printf("%s\n", name.c_str());
+      err = 0;
+      continue;
+    }
+    // -D neither reads nor changes the kernel's state: no backend.
+    LoaderBackend* backend = s.show_depends ? nullptr : &session.backend();
+    err = probe_module(session.resolver(), backend, id, flags, extra, hooks, session.log());
+    if (err >= 0) {
+      err = 0;
+      continue;
+    }
+    if (err == -EEXIST) session.log().error("could not insert '" + name + "': Module already in kernel");
+    else if (err == -ENOENT)
+      session.log().error("could not insert '" + name + "': Unknown symbol in module, or unknown parameter (see dmesg)");
+    else session.log().error("could not insert '" + name + "': " + std::strerror(-err));
+  }
+  return err;
+}
+
+}  // namespace
+
+ModprobeSession::ModprobeSession(ModprobeSettings settings, ToolLog& log, std::string dirname)
+    : s_(std::move(settings)), log_(log), dirname_(std::move(dirname)) {
+  ConfigSources sources;
+  sources.paths = s_.config_paths.empty() ? default_modprobe_config_paths() : s_.config_paths;
+  sources.module_dir = dirname_;
+  sources.kernel_cmdline = read_kernel_cmdline();
+  ConfigLogger config_log(log_);
+  log_.route_libkmod(false);
+  log_.set_libkmod_threshold(log_priority_from_env());
+  config_ = load_modprobe_config(sources, config_log);
+  // From here libkmod's messages go through modprobe's logger at its verbosity.
+  log_.route_libkmod(true);
+  log_.set_libkmod_threshold(s_.verbose);
+  resolver_ = std::make_unique<ModuleResolver>(dirname_, config_, log_);
+}
+
+LoaderBackend& ModprobeSession::backend() {
+  if (!backend_) {
+    auto spec = select_backend(s_.backend);
+    if (!spec) log_.report(Severity::fatal, spec.error().detail);
+    auto opened = open_backend(*spec, dirname_, log_);
+    if (!opened) log_.report(Severity::fatal, opened.error().detail);
+    backend_ = std::move(opened).value();
+  }
+  return *backend_;
+}
+
+void ModprobeSession::log_level_message(const std::string& message) {
+  log_.report(s_.all ? Severity::warning : Severity::fatal, message);
+}
+
+void ModprobeSession::show(const std::string& line) {
+  if (!printing()) return;
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+}
+
+Result<std::vector<ModuleId>> ModprobeSession::resolve_argument(const std::string& arg, bool allow_path) {
+  if (allow_path && (arg.starts_with("/") || arg.starts_with("./"))) {
+    struct stat st {};
+    if (::stat(arg.c_str(), &st) != 0) return make_error(errno, arg);
+    auto id = resolver_->from_path(arg);
+    if (!id) return std::move(id).take_error();
+    return std::vector<ModuleId>{*id};
+  }
+  return resolver_->lookup(arg);
+}
+
+int modprobe_main(std::string_view prog, int argc, char** argv) {
+  ToolLog log{std::string(prog)};
+  std::vector<std::string> words{argv[0]};
+  for (std::string& w : options_from_environment()) words.push_back(std::move(w));
+  for (int i = 1; i < argc; ++i) words.emplace_back(argv[i]);
+
+  ModprobeSettings settings;
+  std::vector<std::string> args;
+  switch (parse_settings(prog, words, settings, args, log)) {
+    case Parsed::exit_ok: return 0;
+    case Parsed::exit_fail: return 1;
+    case Parsed::run: break;
+  }
+  log.use_syslog(settings.use_syslog);
+  log.set_threshold(settings.verbose);
+  if (!settings.show_config && args.empty()) {
+    log.error("missing parameters. See -h.");
+    return 1;
+  }
+  std::string dirname;
+  if (settings.root || settings.version) {
+    std::string root = settings.root ? absolute(*settings.root) : "";
+    if (settings.root && settings.root->empty()) root = "";
+    dirname = root + KMODX_MODULE_DIRECTORY "/" + (settings.version ? *settings.version : running_kernel_release());
+    if (dirname.size() >= 4096) {
+      log.error("bad directory " + dirname + ": path too long");
+      return 1;
+    }
+  } else {
+    dirname = std::string(KMODX_MODULE_DIRECTORY "/") + running_kernel_release();
+  }
+
+  ModprobeSession session(settings, log, dirname);
+  int err = 0;
+  if (settings.show_config) {
+    err = show_config(session);
+  } else if (settings.show_modversions) {
+    err = show_symbols(session, args[0], false);
+  } else if (settings.show_exports) {
+    err = show_symbols(session, args[0], true);
+  } else if (settings.remove) {
+    err = modprobe_remove_all(session, args);
+  } else if (settings.all) {
+    for (const std::string& arg : args)
+      if (int r = insert_one(session, arg, std::nullopt); r < 0) err = r;
+  } else {
+    err = insert_one(session, args[0], options_from_arguments(args));
+  }
+  std::fflush(stdout);
+  return err >= 0 ? 0 : 1;
+}
+
+}  // namespace kmodx::tools

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// insmod, rmmod and lsmod (KMOD-SPEC §11): thin layers over a loader
+// backend, with kmod's options, output and messages.
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "kmodx/module_lookup.hpp"
+#include "tools/backend_option.hpp"
+#include "tools/cli.hpp"
+#include "tools/log.hpp"
+#include "tools/small_tools_help.hpp"
+#include "tools/tools.hpp"
+#include "util/names.hpp"
+
+namespace kmodx::tools {
+namespace po = boost::program_options;
+
+namespace {
+
+struct CommonOptions {
+  bool force = false, force_modversion = false, force_vermagic = false;
+  bool use_syslog = false;
+  int verbose = static_cast<int>(Severity::error);
+  std::optional<std::string> backend;
+};
+
+/// Parses the options the three tools share; nullopt with \p exit_code set
+/// when the tool is done (help, version, usage error).
+std::optional<CommonOptions> parse_common(std::string_view prog, int argc, char** argv, po::options_description& desc,
+                                          const char* help, std::vector<std::string>& args, int& exit_code) {
+  desc.add_options()("syslog,s", "")("verbose,v", "")("version,V", "")("help,h", "")(
+      "backend", po::value<std::string>(), "");
+  auto cl = parse_command_line(prog, argc, argv, desc);
+  if (!cl) {
+    exit_code = 1;
+    return std::nullopt;
+  }
+  CommonOptions o;
+  for (const CommandLineOption& opt : cl->options) {
+    if (opt.name == "force") o.force = true;
+    else if (opt.name == "force-modversion") o.force_modversion = true;
+    else if (opt.name == "force-vermagic") o.force_vermagic = true;
+    else if (opt.name == "syslog") o.use_syslog = true;
+    else if (opt.name == "verbose") ++o.verbose;
+    else if (opt.name == "backend") o.backend = opt.value;
+    else if (opt.name == "version") {
+      print_version();
+      exit_code = 0;
+      return std::nullopt;
+    } else if (opt.name == "help") {
+      std::printf(help, std::string(prog).c_str());
+      exit_code = 0;
+      return std::nullopt;
+    }
+  }
+  args = std::move(cl->arguments);
+  return o;
+}
+
+/// insmod's wording for the kernel's refusals.
+std::string insert_error_text(int code) {
+  switch (code) {
+    case ENOEXEC: return "Invalid module format";
+    case ENOENT: return "Unknown symbol in module";
+    case ESRCH: return "Module has wrong symbol version";
+    case EINVAL: return "Invalid parameters";
+    default: return std::strerror(code);
+  }
+}
+
+/// Module options from the command line, values with spaces quoted (kmod 34+).
+std::string join_module_options(const std::vector<std::string>& args) {
+  std::string out;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    std::string word = args[i];
+    std::size_t eq = word.find('=');
+    if (eq != std::string::npos) {
+      std::string value = word.substr(eq + 1);
+      if (!value.empty() && value[0] != '"' && value[0] != '\'' && value.find(' ') != std::string::npos)
+        word = word.substr(0, eq + 1) + "\"" + value + "\"";
+    }
+    if (i > 1) out += ' ';
+    out += word;
+  }
+  return out;
+}
+
+}  // namespace
+
+int insmod_main(std::string_view prog, int argc, char** argv) {
+  ToolLog log{std::string(prog)};
+  po::options_description desc;
+  desc.add_options()("force,f", "")("force-modversion", "")("force-vermagic", "")(",p", "");
+  std::vector<std::string> args;
+  int exit_code = 0;
+  auto o = parse_common(prog, argc, argv, desc, kInsmodHelp, args, exit_code);
+  if (!o) return exit_code;
+  log.use_syslog(o->use_syslog);
+  log.set_threshold(o->verbose);
+  log.set_libkmod_threshold(o->verbose);
+  if (args.empty()) {
+    log.error("missing filename.");
+    return 1;
+  }
+  const std::string& file = args[0];
+  if (file == "-") {
+    log.error("this tool does not support loading from stdin!");
+    return 1;
+  }
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) {
+    log.error("could not load module " + file + ": " + std::strerror(errno));
+    return 1;
+  }
+  auto backend = open_tool_backend(log, o->backend, default_module_dir());
+  if (!backend) return 1;
+  ModuleRef module = ModuleDirectory::from_path(file);
+  InsertRequest request{*module.path, join_module_options(args), o->force || o->force_modversion,
+                        o->force || o->force_vermagic};
+  auto inserted = backend->insert(request);
+  if (!inserted) {
+    log.report_from(Severity::info, "libkmod-module.c:949 kmod_module_insert_module",
+                    "Failed to insert module '" + *module.path + "': " + std::strerror(inserted.error().code));
+    log.error("could not insert module " + file + ": " + insert_error_text(inserted.error().code));
+    return 1;
+  }
+  return 0;
+}
+
+int rmmod_main(std::string_view prog, int argc, char** argv) {
+  ToolLog log{std::string(prog)};
+  po::options_description desc;
+  desc.add_options()("force,f", "");
+  std::vector<std::string> args;
+  int exit_code = 0;
+  auto o = parse_common(prog, argc, argv, desc, kRmmodHelp, args, exit_code);
+  if (!o) return exit_code;
+  log.use_syslog(o->use_syslog);
+  log.set_threshold(o->verbose);
+  log.set_libkmod_threshold(o->verbose);
+  if (args.empty()) {
+    log.error("missing module name.");
+    return 1;
+  }
+  const std::string module_dir = default_module_dir();
+  auto backend = open_tool_backend(log, o->backend, module_dir);
+  if (!backend) return 1;
+  ModuleDirectory dir(module_dir);
+  int failures = 0;
+  for (const std::string& arg : args) {
+    struct stat st {};
+    std::string name;
+    if (::stat(arg.c_str(), &st) == 0) {
+      auto from_path = path_to_modname(arg);
+      if (!from_path) {
+        log.error("could not use module " + arg + ": " + std::strerror(from_path.error().code));
+        break;
+      }
+      name = *from_path;
+    } else {
+      name = modname_normalize(arg);
+    }
+    if (!o->force) {
+      ModuleRef ref{name, std::nullopt, {}, false};
+      if (dir.is_builtin(ref)) {
+        log.error("Module " + name + " is builtin.");
+        ++failures;
+        continue;
+      }
+      if (!backend->initstate(name)) {
+        log.error("Module " + name + " is not currently loaded");
+        ++failures;
+        continue;
+      }
+      auto holders = backend->holders(name);
+      if (!holders)
+        log.report_from(Severity::error, "libkmod-module.c:1998 kmod_module_get_holders", holders.error().detail);
+      if (holders && !holders->empty()) {
+        std::string line = "Module " + name + " is in use by:";
+        for (const std::string& h : *holders) line += " " + h;
+        log.error(line);
+        ++failures;
+        continue;
+      }
+      auto refcnt = backend->refcnt(name);
+      if (refcnt && *refcnt > 0) {
+        log.error("Module " + name + " is in use");
+        ++failures;
+        continue;
+      }
+      if (!refcnt && refcnt.error().code == ENOENT) {
+        log.error("Module unloading is not supported");
+        ++failures;
+        continue;
+      }
+    }
+    auto removed = backend->remove(name, o->force);
+    if (!removed) {
+      const char* why = std::strerror(removed.error().code);
+      log.report_from(Severity::error, "libkmod-module.c:856 kmod_module_remove_module",
+                      "could not remove '" + name + "': " + why);
+      log.error("could not remove module " + arg + ": " + why);
+      ++failures;
+    }
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+int lsmod_main(std::string_view prog, int argc, char** argv) {
+  ToolLog log{std::string(prog)};
+  po::options_description desc;
+  std::vector<std::string> args;
+  int exit_code = 0;
+  auto o = parse_common(prog, argc, argv, desc, kLsmodHelp, args, exit_code);
+  if (!o) return exit_code;
+  log.use_syslog(o->use_syslog);
+  log.set_threshold(o->verbose);
+  if (!args.empty()) {
+    log.error("too many arguments provided.");
+    return 1;
+  }
+  auto backend = open_tool_backend(log, o->backend, default_module_dir());
+  if (!backend) return 1;
+  auto modules = backend->loaded_modules();
+  if (!modules) {
+    log.error(modules.error().detail);
+    log.error(std::string("could not get list of modules: ") + std::strerror(modules.error().code));
+    return 1;
+  }
+  std::string out = "Module                  Size  Used by\n";
+  for (const ProcModule& m : *modules) {
+    // A module can go away between reading the list and reading its
+    // directory: libkmod then prints the negative errno it got.
+    auto size = backend->size(m.name);
+    auto refcnt = backend->refcnt(m.name);
+    char head[512];
+    std::snprintf(head, sizeof head, "%-19s %8ld  %ld", m.name.c_str(), size ? *size : -static_cast<long>(size.error().code),
+                  refcnt ? *refcnt : -static_cast<long>(refcnt.error().code));
+    out += head;
+    if (auto holders = backend->holders(m.name)) {
+      for (std::size_t i = 0; i < holders->size(); ++i) out += (i == 0 ? " " : ",") + (*holders)[i];
+    }
+    out += '\n';
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+}  // namespace kmodx::tools

@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# modprobe differential test: kmodx modprobe against Debian's modprobe
+# (kmod 30), same arguments, same module tree, same configuration; stdout,
+# stderr and exit status must be equal. Nothing is loaded: only the modes
+# that do not change the kernel run here (-c, -D, -R, -n -v); -n reads the
+# host's /sys/module to skip loaded modules, the same for both tools.
+#
+# Usage: modprobe-diff.sh KMODX
+#
+# 1. The fixture tree (tests/fixtures/build-fixtures.sh, indexed by Debian's
+#    depmod) with each configuration of tests/fixtures/modprobe.d (none,
+#    basic, quirks, basic+quirks, plus a directory holding a *.conf
+#    directory): `-c`, and for every module name, every alias of
+#    modules.alias, the config aliases and some odd names: `-D`, `-R`,
+#    `-n -v`, `-D -i`, `-D -b`, and `-D` with module options.
+#    kmod 30 always reads /proc/cmdline, so `-c` compares the host's own
+#    kernel command line too (the parser's corner cases are unit tests).
+# 2. Debian's linux-image-amd64 tree (debian-full-trees.sh, cached, indexed
+#    here by Debian's depmod): `-D`, `-R` and `-n -v` for every module name
+#    and for 500 aliases (every n-th line of modules.alias), batched with -a,
+#    and a sample run one by one.
+# Environment: MODPROBE (default /sbin/modprobe), KEEP=1 keeps the work dir.
+set -uo pipefail
+export LC_ALL=C
+
+[ $# -eq 1 ] || { echo "usage: $0 KMODX" >&2; exit 2; }
+kmodx=$(realpath "$1")
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+ref=${MODPROBE:-/sbin/modprobe}
+
+work=$(mktemp -d)
+if [ "${KEEP:-0}" = 1 ]; then echo "work directory: $work"; else trap 'rm -rf "$work"' EXIT; fi
+# Both run as plain "modprobe" found on PATH: getopt's messages name argv[0].
+mkdir -p "$work/ours" "$work/ref"
+ln -s "$kmodx" "$work/ours/modprobe"
+ln -s "$(realpath "$ref")" "$work/ref/modprobe"
+
+pass=0 fail=0
+declare -A counts=()
+
+# compare LABEL ARGS... — runs both, compares the three results.
+compare() {
+	local label=$1; shift
+	(cd "$work" && PATH=$work/ref:$PATH modprobe "$@" >"$work/r.out" 2>"$work/r.err"); local rc_ref=$?
+	(cd "$work" && PATH=$work/ours:$PATH modprobe "$@" >"$work/o.out" 2>"$work/o.err"); local rc_our=$?
+	counts[$label]=$(( ${counts[$label]:-0} + 1 ))
+	if [ $rc_ref -eq $rc_our ] && cmp -s "$work/r.out" "$work/o.out" && cmp -s "$work/r.err" "$work/o.err"; then
+		pass=$((pass + 1))
+		return 0
+	fi
+	fail=$((fail + 1))
+	if [ $fail -le 30 ]; then
+		echo "FAIL [$label]: modprobe $*"
+		[ $rc_ref -eq $rc_our ] || echo "  exit: kmod $rc_ref, kmodx $rc_our"
+		diff "$work/r.out" "$work/o.out" | head -8 | sed 's/^/  stdout /'
+		diff "$work/r.err" "$work/o.err" | head -8 | sed 's/^/  stderr /'
+	fi
+	return 1
+}
+
+# --- 1. fixture tree ----------------------------------------------------
+fx=$work/fx
+KVER=$(bash "$repo/tests/fixtures/build-fixtures.sh" "$fx" 2>"$work/build.log" | tail -1) ||
+	{ cat "$work/build.log"; echo "FAIL: build-fixtures.sh"; exit 1; }
+dir=$fx/lib/modules/$KVER
+cfg=$repo/tests/fixtures/modprobe.d
+mkdir -p "$work/nested/sub.conf" "$work/empty"
+cp "$cfg/basic/10-aliases.conf" "$work/nested/"
+
+names=$(sed -n 's|.*/\([^/]*\)\.ko[^:]*:.*|\1|p' "$dir/modules.dep")
+aliases=$(sed -n 's/^alias \([^ ]*\) .*/\1/p' "$dir/modules.alias")
+extra="kx-chain kx-wild-foo kx-nothing kx-both kx-opt kx-cmd-only kx_remove_only kx-after-nul kx-continued
+unix loop ext4 kx-chain-a KX_CHAIN_A no_such_module symbol:kx_chain_c_fn symbol:nothing kx-[bad kx-glob-a1"
+
+for conf in none basic quirks both nested; do
+	case $conf in
+	none) C=(-C "$work/empty") ;;
+	basic) C=(-C "$cfg/basic") ;;
+	quirks) C=(-C "$cfg/quirks") ;;
+	both) C=(-C "$cfg/basic" -C "$cfg/quirks") ;;
+	nested) C=(-C "$work/nested") ;;
+	esac
+	base=(-d "$fx" -S "$KVER" "${C[@]}")
+	compare "fixture -c" "${base[@]}" -c
+	for n in $names $aliases $extra; do
+		compare "fixture -D" "${base[@]}" -D "$n"
+		compare "fixture -R" "${base[@]}" -R "$n"
+		compare "fixture -n -v" "${base[@]}" -n -v "$n"
+		[ "$conf" = basic ] || continue
+		compare "fixture -D -i" "${base[@]}" -D -i "$n"
+		compare "fixture -D -b" "${base[@]}" -D -b "$n"
+		compare "fixture -D opts" "${base[@]}" -D "$n" p_int=1 "p_charp=a b" 'q="x y"'
+	done
+	compare "fixture -a -D" "${base[@]}" -a -D $names $extra
+	compare "fixture -q" "${base[@]}" -q no_such_module
+	compare "fixture --first-time -D" "${base[@]}" --first-time -D kx_chain_a
+	compare "fixture show-modversions" "${base[@]}" --show-modversions "$dir/kernel/drivers/kmodx/chain/kx_chain_a.ko"
+	compare "fixture show-exports" "${base[@]}" --show-exports "$dir/kernel/drivers/kmodx/chain/kx_chain_b.ko"
+	compare "fixture missing args" "${base[@]}"
+done
+compare "usage" --wait=abc -r x
+compare "usage" --no-such-option
+
+# --- 2. Debian's amd64 tree ----------------------------------------------
+env_text=$(bash "$here/debian-full-trees.sh") || { echo "FAIL: cannot prepare the Debian trees"; exit 1; }
+eval "$env_text"
+deb=$work/deb
+mkdir -p "$deb/lib/modules"
+# shellcheck disable=SC2154
+cp -al "$ROOT_amd64_plain/lib/modules/$KVER_amd64" "$deb/lib/modules/"
+/sbin/depmod -b "$deb" "$KVER_amd64" || { echo "FAIL: depmod on the Debian tree"; exit 1; }
+ddir=$deb/lib/modules/$KVER_amd64
+dnames=$(sed -n 's|.*/\([^/]*\)\.ko[^:]*:.*|\1|p' "$ddir/modules.dep")
+total=$(grep -c '^alias ' "$ddir/modules.alias")
+step=$(( total / 500 )); [ $step -ge 1 ] || step=1
+daliases=$(awk -v s=$step '/^alias /{ if (n++ % s == 0 && c < 500) { print $2; c++ } }' "$ddir/modules.alias")
+dbase=(-d "$deb" -S "$KVER_amd64" -C "$work/empty")
+# shellcheck disable=SC2086
+{
+	compare "debian -a -D names" "${dbase[@]}" -a -D $dnames
+	compare "debian -a -R names" "${dbase[@]}" -a -R $dnames
+	compare "debian -a -n -v names" "${dbase[@]}" -a -n -v $dnames
+	compare "debian -a -D aliases" "${dbase[@]}" -a -D $daliases
+	compare "debian -a -R aliases" "${dbase[@]}" -a -R $daliases
+	compare "debian -a -n -v aliases" "${dbase[@]}" -a -n -v $daliases
+	compare "debian -c" "${dbase[@]}" -c
+}
+i=0
+for n in $dnames; do
+	i=$((i + 1)); [ $((i % 40)) -eq 0 ] || continue
+	compare "debian single" "${dbase[@]}" -D "$n"
+done
+i=0
+for a in $daliases; do
+	i=$((i + 1)); [ $((i % 10)) -eq 0 ] || continue
+	compare "debian single" "${dbase[@]}" -R "$a"
+done
+echo "Debian $KVER_amd64: $(echo "$dnames" | wc -w) module names, $(echo "$daliases" | wc -w) aliases (batched with -a)"
+
+for k in "${!counts[@]}"; do printf '  %-28s %d\n' "$k" "${counts[$k]}"; done | sort
+echo "modprobe-diff: $pass passed, $fail failed"
+[ $fail -eq 0 ]
