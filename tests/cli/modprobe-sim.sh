@@ -1,0 +1,185 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# modprobe, insmod, rmmod and lsmod against the simulated kernel (the sim
+# backend) on the fixture tree: kmod's own testsuite scenarios (KMOD-SPEC
+# §14.2) and the loader checks of the simulated kernel, each with the exact
+# exit status, stdout and stderr. The messages are kmod's; the VM test
+# (tests/vm) shows the same ones from Debian's kmod 30 on a real kernel.
+#
+# Usage: modprobe-sim.sh KMODX
+set -uo pipefail
+export LC_ALL=C
+
+[ $# -eq 1 ] || { echo "usage: $0 KMODX" >&2; exit 2; }
+kmodx=$(realpath "$1")
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+work=$(mktemp -d)
+if [ "${KEEP:-0}" = 1 ]; then echo "work directory: $work"; else trap 'rm -rf "$work"' EXIT; fi
+mkdir -p "$work/bin"
+for t in modprobe insmod rmmod lsmod; do ln -s "$kmodx" "$work/bin/$t"; done
+export PATH=$work/bin:$PATH
+
+fx=$work/fx
+KVER=$(bash "$repo/tests/fixtures/build-fixtures.sh" "$fx" 2>"$work/build.log" | tail -1) ||
+	{ cat "$work/build.log"; echo "FAIL: build-fixtures.sh"; exit 1; }
+bash "$repo/tests/fixtures/build-fixtures.sh" --compress xz --no-depmod "$work/fx-xz" >/dev/null 2>>"$work/build.log"
+bash "$repo/tests/fixtures/build-fixtures.sh" --compress zst --no-depmod "$work/fx-zst" >/dev/null 2>>"$work/build.log"
+dir=$fx/lib/modules/$KVER
+mods=$dir/kernel/drivers/kmodx
+state=$work/state
+export KMODX_BACKEND=sim:$state
+conf=$work/conf
+mkdir -p "$conf"
+P=(-d "$fx" -S "$KVER" -C "$conf")
+
+pass=0 fail=0
+# expect RC STDOUT STDERR CMD... ; STDOUT/STDERR are exact texts ('' = empty).
+expect() {
+	local rc=$1 out=$2 err=$3; shift 3
+	"$@" >"$work/out" 2>"$work/err"; local got=$?
+	if [ "$got" = "$rc" ] && [ "$(cat "$work/out")" = "$out" ] && [ "$(cat "$work/err")" = "$err" ]; then
+		pass=$((pass + 1)); return 0
+	fi
+	fail=$((fail + 1))
+	echo "FAIL: $*"
+	echo "  exit $got (want $rc)"
+	diff <(printf '%s\n' "$out") "$work/out" | sed 's/^/  stdout /' | head -10
+	diff <(printf '%s\n' "$err") "$work/err" | sed 's/^/  stderr /' | head -10
+}
+# loaded NAME... : exactly these modules are loaded (any order)
+loaded() {
+	local want got
+	want=$(printf '%s\n' "$@" | sed '/^$/d' | sort)
+	got=$(lsmod | tail -n +2 | awk '{print $1}' | sort)
+	if [ "$want" = "$got" ]; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: loaded modules: want [$(echo $want)] got [$(echo $got)]"; fi
+}
+# column NAME REFCNT HOLDERS : one lsmod line (size not compared)
+lsmod_line() {
+	local got
+	got=$(lsmod | awk -v n="$1" '$1 == n { $2 = ""; print }')
+	if [ "$got" = "$1  $2${3:+ $3}" ]; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: lsmod line of $1: got '$got', want '$1  $2${3:+ $3}'"; fi
+}
+reset_state() { rm -rf "$state" "$conf"/*; }
+
+# --- dependency chain and shared dependency ------------------------------
+reset_state
+expect 0 '' '' modprobe "${P[@]}" kx_chain_a
+loaded kx_chain_a kx_chain_b kx_chain_c
+lsmod_line kx_chain_c 1 kx_chain_b
+lsmod_line kx_chain_b 1 kx_chain_a
+expect 0 '' '' modprobe "${P[@]}" kx_chain_a
+expect 1 '' "modprobe: ERROR: could not insert 'kx_chain_a': Module already in kernel" \
+	modprobe "${P[@]}" --first-time kx_chain_a
+expect 1 '' 'rmmod: ERROR: Module kx_chain_b is in use by: kx_chain_a' rmmod kx_chain_b
+expect 1 '' 'modprobe: FATAL: Module kx_chain_c is in use.' modprobe "${P[@]}" -r kx_chain_c
+expect 0 "rmmod kx_chain_a
+rmmod kx_chain_b
+rmmod kx_chain_c" '' modprobe "${P[@]}" -r -v kx_chain_a
+loaded
+expect 0 '' '' modprobe "${P[@]}" -r kx_chain_a
+expect 1 '' 'modprobe: FATAL: Module kx_chain_a is not in kernel.' modprobe "${P[@]}" -r --first-time kx_chain_a
+expect 1 '' 'rmmod: ERROR: Module kx_chain_a is not currently loaded' rmmod kx_chain_a
+
+# The diamond: kmod leaves kx_base loaded (checked once, while held);
+# kmodx removes every dependency left unused.
+expect 0 '' '' modprobe "${P[@]}" kx_top
+lsmod_line kx_base 2 kx_left,kx_right
+expect 0 '' '' modprobe "${P[@]}" -r kx_top
+loaded
+
+# --- softdeps, aliases, blacklist -----------------------------------------
+reset_state
+# modules.softdep has two lines for kx_softdep; as in kmod only the first counts.
+expect 0 '' '' modprobe "${P[@]}" kx_softdep
+loaded kx_softdep kx_right kx_base
+reset_state
+echo 'softdep kx_chain_c post: kx_chain_a' >"$conf/loop.conf"
+expect 0 '' '' modprobe "${P[@]}" kx_chain_c
+loaded kx_chain_a kx_chain_b kx_chain_c
+reset_state
+echo 'weakdep kx_chain_c kx_base kx_info' >"$conf/weak.conf"
+expect 0 '' '' modprobe "${P[@]}" kx_chain_c
+loaded kx_chain_c
+reset_state
+echo 'blacklist kx_pci' >"$conf/bl.conf"
+expect 0 '' '' modprobe "${P[@]}" kx-pci-alias
+loaded
+expect 0 '' '' modprobe "${P[@]}" -b kx_pci
+loaded
+expect 0 '' '' modprobe "${P[@]}" kx_pci
+loaded kx_pci
+reset_state
+expect 0 'kx_pci
+kx_usb' '' modprobe "${P[@]}" -R kx-shared
+expect 1 '' "modprobe: FATAL: Module nothing_here not found in directory $dir" modprobe "${P[@]}" nothing_here
+expect 0 '' '' modprobe "${P[@]}" unix
+
+# --- options, parameters ---------------------------------------------------
+reset_state
+echo 'options kx_params p_uint=9' >"$conf/opt.conf"
+printf 'BOOT_IMAGE=/vmlinuz kx_params.p_int=7 quiet\n' >"$work/cmdline"
+KMODX_PROC_CMDLINE=$work/cmdline expect 0 "insmod $mods/kx_params.ko p_uint=9 p_int=7 p_long=-1" '' \
+	modprobe "${P[@]}" -v kx_params p_long=-1
+for p in p_uint:9 p_int:7 p_long:-1; do
+	got=$(cat "$state/sys/module/kx_params/parameters/${p%%:*}" 2>/dev/null)
+	if [ "$got" = "${p#*:}" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: parameter ${p%%:*} = '$got'"; fi
+done
+expect 0 '' '' rmmod kx_params
+expect 1 '' "modprobe: ERROR: could not insert 'kx_params': Invalid argument" modprobe "${P[@]}" kx_params p_int=abc
+expect 1 '' "insmod: ERROR: could not insert module $mods/kx_params.ko: Invalid parameters" \
+	insmod "$mods/kx_params.ko" p_short=99999
+loaded
+
+# --- install and remove commands --------------------------------------------
+reset_state
+cat >"$conf/cmd.conf" <<EOF
+install kx_chain_c echo INSTALL \$CMDLINE_OPTS; modprobe -d $fx -S $KVER --ignore-install kx_chain_c \$CMDLINE_OPTS
+remove kx_chain_c echo REMOVE; modprobe -d $fx -S $KVER -r --ignore-remove kx_chain_c
+install kx_info false
+EOF
+expect 0 'INSTALL x=1' '' modprobe "${P[@]}" kx_chain_c x=1
+loaded kx_chain_c
+expect 0 'REMOVE' '' modprobe "${P[@]}" -r kx_chain_c
+loaded
+expect 1 '' "modprobe: ERROR: ../libkmod/libkmod-module.c:1047 command_do() Error running install command 'false' for module kx_info: retcode 1
+modprobe: ERROR: could not insert 'kx_info': Invalid argument" modprobe "${P[@]}" kx_info
+
+# --- insmod: compressed files, unknown symbols, vermagic, init, exit ------------
+reset_state
+expect 0 '' '' insmod "$work/fx-xz/lib/modules/$KVER/kernel/drivers/kmodx/chain/kx_chain_c.ko.xz"
+expect 0 '' '' insmod "$work/fx-zst/lib/modules/$KVER/kernel/drivers/kmodx/chain/kx_chain_b.ko.zst"
+loaded kx_chain_b kx_chain_c
+expect 1 '' "insmod: ERROR: could not insert module $mods/diamond/kx_top.ko: Unknown symbol in module" \
+	insmod "$mods/diamond/kx_top.ko"
+grep -q 'Unknown symbol' "$state/dmesg" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: no Unknown symbol in dmesg"; }
+python3 - "$mods/misc/kx_info.ko" "$work/kx_badmagic.ko" <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], 'rb').read())
+i = data.index(b'vermagic=') + len(b'vermagic=')
+data[i:i+3] = b'9.9'
+open(sys.argv[2], 'wb').write(data)
+PY
+expect 1 '' "insmod: ERROR: could not insert module $work/kx_badmagic.ko: Invalid module format" insmod "$work/kx_badmagic.ko"
+expect 0 '' '' insmod --force-vermagic "$work/kx_badmagic.ko"
+echo 'kx_fail_init 19' >"$state/init-errors"
+expect 1 '' "modprobe: ERROR: could not insert 'kx_fail_init': No such device" modprobe "${P[@]}" kx_fail_init
+expect 0 '' '' modprobe "${P[@]}" kx_noexit
+grep -q '^kx_noexit .*\[permanent\]' "$state/proc/modules" && pass=$((pass + 1)) ||
+	{ fail=$((fail + 1)); echo "FAIL: kx_noexit not [permanent] in proc/modules"; }
+expect 1 '' "rmmod: ERROR: ../libkmod/libkmod-module.c:856 kmod_module_remove_module() could not remove 'kx_noexit': Device or resource busy
+rmmod: ERROR: could not remove module kx_noexit: Device or resource busy" rmmod kx_noexit
+
+# --- lsmod, usage errors -------------------------------------------------------
+expect 1 '' 'lsmod: ERROR: too many arguments provided.' lsmod x
+expect 1 '' 'insmod: ERROR: missing filename.' insmod
+expect 1 '' 'rmmod: ERROR: missing module name.' rmmod
+expect 1 '' 'modprobe: ERROR: missing parameters. See -h.' modprobe
+expect 1 '' "modprobe: ERROR: unexpected wait value 'x'." modprobe -w x -r kx_chain_a
+
+echo "modprobe-sim: $pass passed, $fail failed"
+[ $fail -eq 0 ]
