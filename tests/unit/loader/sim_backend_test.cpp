@@ -53,7 +53,7 @@ TEST_CASE("sim: load, query and unload one module", "[sim]") {
   CHECK(*refs == 0);
   auto size = k->size("hello");
   KMODX_REQUIRE_OK(size);
-  CHECK(*size == 8192);  // .text 5000 + .init/.exit excluded... rounded to pages
+  CHECK(*size == 8192);  // .text (5000) + .exit.text (1), rounded up to pages; .init.* not counted
   auto mods = k->loaded_modules();
   KMODX_REQUIRE_OK(mods);
   REQUIRE(mods->size() == 1);
