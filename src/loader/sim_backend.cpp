@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "loader/sim_kernel.hpp"
+#include "loader/sim_util.hpp"
 
 namespace kmodx::loader {
 
@@ -122,7 +123,20 @@ Result<std::unique_ptr<LoaderBackend>> open_sim_backend(const std::string& state
                                                         DiagnosticSink& sink) {
   auto dir = loader::SimStateDir::open(state_dir);
   if (!dir) return std::move(dir).take_error();
-  return std::unique_ptr<LoaderBackend>(std::make_unique<loader::SimBackend>(std::move(*dir), module_dir, sink));
+  // A simulated kernel keeps the module directory (and so the release) it
+  // was first opened with: insmod, rmmod and lsmod have no -d/-S and would
+  // otherwise simulate the host's release.
+  std::string recorded_path = dir->file("module-dir");
+  std::string effective = module_dir;
+  auto recorded = loader::read_whole_file(recorded_path);
+  if (recorded && !recorded->empty()) {
+    effective = recorded->substr(0, recorded->find('\n'));
+  } else if (!recorded && recorded.error().code != ENOENT) {
+    return std::move(recorded).take_error();
+  } else if (auto written = loader::write_file_atomic(recorded_path, module_dir + "\n"); !written) {
+    return std::move(written).take_error();
+  }
+  return std::unique_ptr<LoaderBackend>(std::make_unique<loader::SimBackend>(std::move(*dir), effective, sink));
 }
 
 }  // namespace kmodx

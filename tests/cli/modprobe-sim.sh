@@ -132,6 +132,9 @@ done
 expect 0 '' '' rmmod kx_params
 expect 1 '' "modprobe: ERROR: could not insert 'kx_params': Invalid argument" modprobe "${P[@]}" kx_params p_int=abc
 expect 1 '' "insmod: ERROR: could not insert module $mods/kx_params.ko: Invalid parameters" \
+	insmod "$mods/kx_params.ko" p_short=x12
+# kstrtos16() says ERANGE, which parse_args() passes on.
+expect 1 '' "insmod: ERROR: could not insert module $mods/kx_params.ko: Numerical result out of range" \
 	insmod "$mods/kx_params.ko" p_short=99999
 loaded
 
@@ -150,7 +153,10 @@ expect 1 '' "modprobe: ERROR: ../libkmod/libkmod-module.c:1047 command_do() Erro
 modprobe: ERROR: could not insert 'kx_info': Invalid argument" modprobe "${P[@]}" kx_info
 
 # --- insmod: compressed files, unknown symbols, vermagic, init, exit ------------
+# insmod has no -d/-S: a simulated kernel keeps the module directory it was
+# first opened with, so open it with modprobe's first.
 reset_state
+expect 0 '' '' modprobe "${P[@]}" -r kx_chain_c
 expect 0 '' '' insmod "$work/fx-xz/lib/modules/$KVER/kernel/drivers/kmodx/chain/kx_chain_c.ko.xz"
 expect 0 '' '' insmod "$work/fx-zst/lib/modules/$KVER/kernel/drivers/kmodx/chain/kx_chain_b.ko.zst"
 loaded kx_chain_b kx_chain_c
