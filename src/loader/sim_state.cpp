@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
@@ -309,13 +310,26 @@ Result<SimStateDir::Lock> SimStateDir::lock(bool exclusive) const {
     int err = errno;
     return make_error(err, path + ": cannot open the simulated kernel's lock file: " + std::strerror(err));
   }
-  while (::flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
-    if (errno == EINTR) continue;
+  // Wait for another command holding the lock, but not forever: a stuck
+  // holder becomes a clear error instead of a hang.
+  // KMODX_SIM_LOCK_TIMEOUT_MS overrides the 10 s (tests).
+  long wait_ms = 10000;
+  if (const char* env = std::getenv("KMODX_SIM_LOCK_TIMEOUT_MS"); env != nullptr && *env != '\0')
+    wait_ms = std::strtol(env, nullptr, 10);
+  const long wait_steps = std::max(0L, wait_ms / 10);
+  for (long step = 0;; ++step) {
+    if (::flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) return Lock(fd);
     int err = errno;
-    ::close(fd);
-    return make_error(err, path + ": cannot lock: " + std::strerror(err));
+    if (err == EINTR) continue;
+    if (err != EWOULDBLOCK || step >= wait_steps) {
+      ::close(fd);
+      if (err == EWOULDBLOCK)
+        return make_error(err, path + ": the simulated kernel is locked by another command (waited " +
+                                   std::to_string(wait_ms) + " ms)");
+      return make_error(err, path + ": cannot lock: " + std::strerror(err));
+    }
+    ::usleep(10000);
   }
-  return Lock(fd);
 }
 
 Result<SimState> SimStateDir::load() const {

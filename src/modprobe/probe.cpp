@@ -154,6 +154,8 @@ bool module_in_kernel(ModuleResolver& resolver, LoaderBackend* backend, ModuleId
   if (!state) {
     if (state.error().code == EINVAL)
       sink.report_from(Severity::error, "libkmod-module.c:1788 kmod_module_get_initstate", state.error().detail);
+    else if (state.error().code != ENOENT)
+      sink.report(Severity::error, state.error().detail);  // the backend itself failed (sim: locked, corrupt)
     return false;
   }
   return *state == InitState::live;

@@ -180,6 +180,22 @@ grep -q '^kx_noexit .*\[permanent\]' "$state/proc/modules" && pass=$((pass + 1))
 expect 1 '' "rmmod: ERROR: ../libkmod/libkmod-module.c:856 kmod_module_remove_module() could not remove 'kx_noexit': Device or resource busy
 rmmod: ERROR: could not remove module kx_noexit: Device or resource busy" rmmod kx_noexit
 
+# --- a locked or corrupt state directory -----------------------------------------
+flock "$state/lock" sleep 5 &
+holder=$!
+sleep 0.3
+KMODX_SIM_LOCK_TIMEOUT_MS=200 expect 1 '' \
+	"modprobe: ERROR: $state/lock: the simulated kernel is locked by another command (waited 200 ms)
+modprobe: ERROR: $state/lock: the simulated kernel is locked by another command (waited 200 ms)
+modprobe: ERROR: could not insert 'kx_base': Resource temporarily unavailable" \
+	modprobe "${P[@]}" kx_base
+kill $holder 2>/dev/null; wait $holder 2>/dev/null
+cp "$state/modules" "$work/modules.good"
+echo 'garbage line' >>"$state/modules"
+expect 1 '' "lsmod: ERROR: $state/modules:6: corrupt simulated kernel state: expected 'module NAME ...'
+lsmod: ERROR: could not get list of modules: Bad message" lsmod
+cp "$work/modules.good" "$state/modules"
+
 # --- lsmod, usage errors -------------------------------------------------------
 expect 1 '' 'lsmod: ERROR: too many arguments provided.' lsmod x
 expect 1 '' 'insmod: ERROR: missing filename.' insmod
