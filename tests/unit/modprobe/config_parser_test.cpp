@@ -127,8 +127,9 @@ TEST_CASE("runtime matching of config entries", "[modprobe][config]") {
       "softdep m pre: x\nsoftdep m pre: y\n"
       "blacklist m\n",
       m);
-  CHECK(c.options_for("m", "") == "a=1 c=3");
-  CHECK(c.options_for("m", "al") == "a=1 b=2 c=3");
+  // "options m  " stores one blank, which is not empty: kmod joins it too.
+  CHECK(c.options_for("m", "") == "a=1   c=3");
+  CHECK(c.options_for("m", "al") == "a=1 b=2   c=3");
   CHECK_FALSE(c.options_for("z", "").has_value());
   REQUIRE(c.install_for("m") != nullptr);
   CHECK(c.install_for("m")->text == "echo first");
