@@ -10,58 +10,30 @@
 #include <cstring>
 #include <string_view>
 
+#include "util/config_files.hpp"
 #include "util/line_reader.hpp"
 
 namespace kmodx::depmod {
 namespace {
 
-struct ConfigFile {
-  std::string name;  ///< sort key: the file name
-  std::string path;
-};
-
-// Inserts in strcmp order of the file name; a name already there wins.
-void insert_sorted(std::vector<ConfigFile>& files, std::string name, std::string path) {
-  auto it = std::lower_bound(files.begin(), files.end(), name,
-                             [](const ConfigFile& f, const std::string& n) { return f.name < n; });
-  if (it != files.end() && it->name == name) return;
-  files.insert(it, ConfigFile{std::move(name), std::move(path)});
-}
-
-void collect_files(const std::string& path, std::vector<ConfigFile>& files, DiagnosticSink& sink) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return;
-  if (!S_ISDIR(st.st_mode)) {
-    std::size_t slash = path.rfind('/');
-    insert_sorted(files, slash == std::string::npos ? path : path.substr(slash + 1), path);
-    return;
-  }
-  DIR* dir = ::opendir(path.c_str());
-  if (dir == nullptr) {
-    sink.report(Severity::error, "files list " + path + ": " + std::strerror(errno));
-    return;
-  }
-  while (const dirent* entry = ::readdir(dir)) {
-    std::string_view name = entry->d_name;
-    if (name.front() == '.') continue;
-    if (name.size() < 6 || !name.ends_with(".conf")) {
-      sink.report(Severity::info, "All cfg files need .conf: " + path + "/" + std::string(name));
-      continue;
-    }
-    struct stat entry_st {};
-    if (::fstatat(::dirfd(dir), entry->d_name, &entry_st, 0) < 0) {
+/// depmod's words for the config entries it skips.
+void report_skipped(DiagnosticSink& sink, ConfigListEvent event, const std::string& dir, std::string_view name,
+                    int err) {
+  switch (event) {
+    case ConfigListEvent::unreadable_directory:
+      sink.report(Severity::error, "files list " + dir + ": " + std::strerror(err));
+      break;
+    case ConfigListEvent::not_conf:
+      sink.report(Severity::info, "All cfg files need .conf: " + dir + "/" + std::string(name));
+      break;
+    case ConfigListEvent::unstatable_entry:
       // kmod's text has no slash between directory and name.
-      sink.report(Severity::error, "Cannot stat directory entry: " + path + std::string(name));
-      continue;
-    }
-    if (S_ISDIR(entry_st.st_mode)) {
-      sink.report(Severity::error,
-                  "Directories inside directories are not supported: " + path + "/" + std::string(name));
-      continue;
-    }
-    insert_sorted(files, std::string(name), path + "/" + std::string(name));
+      sink.report(Severity::error, "Cannot stat directory entry: " + dir + std::string(name));
+      break;
+    case ConfigListEvent::nested_directory:
+      sink.report(Severity::error, "Directories inside directories are not supported: " + dir + "/" + std::string(name));
+      break;
   }
-  ::closedir(dir);
 }
 
 // "*" matches every version; anything else is an unanchored POSIX extended
@@ -151,10 +123,13 @@ std::vector<std::string> default_depmod_config_paths() {
 
 DepmodConfig load_depmod_config(const std::vector<std::string>& paths, const std::string& kernel_version,
                                 DiagnosticSink& sink) {
-  std::vector<ConfigFile> files;
-  for (const std::string& p : paths) collect_files(p, files, sink);
+  ConfigFileList files;
+  auto report = [&sink](ConfigListEvent e, const std::string& dir, std::string_view name, int err) {
+    report_skipped(sink, e, dir, name, err);
+  };
+  for (const std::string& p : paths) files.add_path(p, report);
   DepmodConfig config;
-  for (const ConfigFile& f : files) parse_file(f.path, kernel_version, config, sink);
+  for (const ConfigFileEntry& f : files.files()) parse_file(f.path, kernel_version, config, sink);
   if (config.search.empty()) config.search.push_back({SearchEntry::Kind::directory, "updates"});
   return config;
 }

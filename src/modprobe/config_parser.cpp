@@ -2,16 +2,13 @@
 // Reading modprobe.d: which files, in which order, and the line grammar
 // (KMOD-SPEC §7.1, §7.2). The format is documented in
 // include/kmodx/modprobe_config.hpp.
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 
 #include "kmodx/modprobe_config.hpp"
+#include "util/config_files.hpp"
 #include "util/line_reader.hpp"
 #include "util/names.hpp"
 
@@ -163,51 +160,24 @@ bool parse_line(std::string_view line, const std::string& file_name, ModprobeCon
   return false;
 }
 
-struct ConfigFile {
-  std::string key;   ///< sort key: the file name
-  std::string path;  ///< what is opened
-};
-
-/// kmod's sorted insert: a key already present keeps its first file.
-void insert_sorted(std::vector<ConfigFile>& files, std::string key, std::string path) {
-  auto at = std::lower_bound(files.begin(), files.end(), key,
-                             [](const ConfigFile& f, const std::string& k) { return f.key < k; });
-  if (at != files.end() && at->key == key) return;
-  files.insert(at, {std::move(key), std::move(path)});
-}
-
-void list_config_path(const std::string& path, std::vector<ConfigFile>& files, ConfigMessageSink& messages) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return;
-  if (!S_ISDIR(st.st_mode)) {
-    std::size_t slash = path.rfind('/');
-    insert_sorted(files, slash == std::string::npos ? path : path.substr(slash + 1), path);
-    return;
-  }
-  DIR* dir = ::opendir(path.c_str());
-  if (dir == nullptr) {
-    messages.report({ConfigMessage::Kind::unreadable_directory,
-                     "opendir(" + path + "): " + std::strerror(errno)});
-    return;
-  }
-  while (const dirent* entry = ::readdir(dir)) {
-    std::string_view name = entry->d_name;
-    if (name.empty() || name[0] == '.') continue;
-    if (name.size() < 6 || !name.ends_with(".conf")) continue;
-    struct stat est {};
-    if (::fstatat(::dirfd(dir), entry->d_name, &est, 0) < 0) {
+/// libkmod's words for the config entries it skips (names that are not
+/// *.conf are skipped silently).
+void report_skipped(ConfigMessageSink& messages, ConfigListEvent event, const std::string& dir, std::string_view name,
+                    int err) {
+  switch (event) {
+    case ConfigListEvent::unreadable_directory:
+      messages.report({ConfigMessage::Kind::unreadable_directory, "opendir(" + dir + "): " + std::strerror(err)});
+      break;
+    case ConfigListEvent::not_conf: break;
+    case ConfigListEvent::unstatable_entry:
       messages.report({ConfigMessage::Kind::unstatable_entry,
-                       "Cannot stat directory entry: " + path + "/" + std::string(name)});
-      continue;
-    }
-    if (S_ISDIR(est.st_mode)) {
+                       "Cannot stat directory entry: " + dir + "/" + std::string(name)});
+      break;
+    case ConfigListEvent::nested_directory:
       messages.report({ConfigMessage::Kind::nested_directory,
-                       "Directories inside directories are not supported: " + path + "/" + std::string(name)});
-      continue;
-    }
-    insert_sorted(files, std::string(name), path + "/" + std::string(name));
+                       "Directories inside directories are not supported: " + dir + "/" + std::string(name)});
+      break;
   }
-  ::closedir(dir);
 }
 
 }  // namespace
@@ -233,15 +203,18 @@ void parse_modprobe_config_text(std::string_view text, const std::string& file_n
 }
 
 ModprobeConfig load_modprobe_config(const ConfigSources& sources, ConfigMessageSink& messages) {
-  std::vector<ConfigFile> files;
+  ConfigFileList files;
   if (!sources.module_dir.empty()) {
-    insert_sorted(files, "modules.softdep", sources.module_dir + "/modules.softdep");
-    insert_sorted(files, "modules.weakdep", sources.module_dir + "/modules.weakdep");
+    files.insert("modules.softdep", sources.module_dir + "/modules.softdep");
+    files.insert("modules.weakdep", sources.module_dir + "/modules.weakdep");
   }
-  for (const std::string& path : sources.paths) list_config_path(path, files, messages);
+  auto report = [&messages](ConfigListEvent e, const std::string& dir, std::string_view name, int err) {
+    report_skipped(messages, e, dir, name, err);
+  };
+  for (const std::string& path : sources.paths) files.add_path(path, report);
 
   ModprobeConfig config;
-  for (const ConfigFile& file : files) {
+  for (const ConfigFileEntry& file : files.files()) {
     auto text = read_config_file(file.path);
     if (!text) continue;  // libkmod skips files it cannot open or read
     parse_modprobe_config_text(*text, file.path, config, messages);
