@@ -71,6 +71,22 @@ std::optional<CommandLine> parse_command_line(std::string_view prog, int argc, c
   return std::nullopt;
 }
 
+std::optional<std::string> module_options_from_arguments(const std::vector<std::string>& args) {
+  std::optional<std::string> out;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    std::string word = args[i];
+    std::size_t eq = word.find('=');
+    if (eq != std::string::npos) {
+      std::string value = word.substr(eq + 1);
+      if (!value.empty() && value[0] != '"' && value[0] != '\'' && value.find(' ') != std::string::npos)
+        word = word.substr(0, eq + 1) + "\"" + value + "\"";
+    }
+    if (out) *out += " " + word;
+    else out = word;
+  }
+  return out;
+}
+
 void print_version() {
   std::printf("kmodx version %s\n+ZSTD +XZ +ZLIB +OPENSSL -MBEDTLS\n", KMODX_VERSION);
 }

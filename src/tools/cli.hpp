@@ -31,6 +31,12 @@ struct CommandLine {
 std::optional<CommandLine> parse_command_line(std::string_view prog, int argc, char** argv,
                                               const boost::program_options::options_description& desc);
 
+/// Module options given after the module on a command line (args[1..]):
+/// joined by spaces, a `key=value` whose value holds a space and does not
+/// start with a quote becomes `key="value"` (kmod 34+ for insmod, every kmod
+/// for modprobe). nullopt when there are none.
+std::optional<std::string> module_options_from_arguments(const std::vector<std::string>& args);
+
 /// The two --version lines every tool prints.
 void print_version();
 

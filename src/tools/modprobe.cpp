@@ -89,24 +89,6 @@ void append_modprobe_options(const std::string& value) {
   ::setenv("MODPROBE_OPTIONS", joined.c_str(), 1);
 }
 
-/// Module options from the command line: words joined by spaces, values
-/// holding a space quoted unless they already start with a quote.
-std::optional<std::string> options_from_arguments(const std::vector<std::string>& args) {
-  std::optional<std::string> out;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    std::string word = args[i];
-    std::size_t eq = word.find('=');
-    if (eq != std::string::npos) {
-      std::string value = word.substr(eq + 1);
-      if (!value.empty() && value[0] != '"' && value[0] != '\'' && value.find(' ') != std::string::npos)
-        word = word.substr(0, eq + 1) + "\"" + value + "\"";
-    }
-    if (out) *out += " " + word;
-    else out = word;
-  }
-  return out;
-}
-
 enum class Parsed { run, exit_ok, exit_fail };
 
 Parsed parse_settings(std::string_view prog, std::vector<std::string> words, ModprobeSettings& s,
@@ -191,7 +173,11 @@ int show_config(ModprobeSession& session) {
   for (const Index* index : {session.resolver().alias_index(), session.resolver().symbols_index()}) {
     if (index == nullptr) continue;
     std::string dump;
-    index->dump("alias ", dump);
+    Error corruption;
+    index->dump("alias ", dump, &corruption);
+    // kmod 30 loops forever on some damaged indexes; kmodx prints what it
+    // could read and says what is wrong.
+    if (corruption.code != 0) session.log().error(corruption.detail);
     for (std::size_t done = 0; done < dump.size();) {
       ssize_t n = ::write(STDOUT_FILENO, dump.data() + done, dump.size() - done);
       if (n <= 0) break;
@@ -393,7 +379,7 @@ int modprobe_main(std::string_view prog, int argc, char** argv) {
     for (const std::string& arg : args)
       if (int r = insert_one(session, arg, std::nullopt); r < 0) err = r;
   } else {
-    err = insert_one(session, args[0], options_from_arguments(args));
+    err = insert_one(session, args[0], module_options_from_arguments(args));
   }
   std::fflush(stdout);
   return err >= 0 ? 0 : 1;

@@ -71,23 +71,6 @@ std::string insert_error_text(int code) {
   }
 }
 
-/// Module options from the command line, values with spaces quoted (kmod 34+).
-std::string join_module_options(const std::vector<std::string>& args) {
-  std::string out;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    std::string word = args[i];
-    std::size_t eq = word.find('=');
-    if (eq != std::string::npos) {
-      std::string value = word.substr(eq + 1);
-      if (!value.empty() && value[0] != '"' && value[0] != '\'' && value.find(' ') != std::string::npos)
-        word = word.substr(0, eq + 1) + "\"" + value + "\"";
-    }
-    if (i > 1) out += ' ';
-    out += word;
-  }
-  return out;
-}
-
 }  // namespace
 
 int insmod_main(std::string_view prog, int argc, char** argv) {
@@ -118,7 +101,7 @@ int insmod_main(std::string_view prog, int argc, char** argv) {
   auto backend = open_tool_backend(log, o->backend, default_module_dir());
   if (!backend) return 1;
   ModuleRef module = ModuleDirectory::from_path(file);
-  InsertRequest request{*module.path, join_module_options(args), o->force || o->force_modversion,
+  InsertRequest request{*module.path, module_options_from_arguments(args).value_or(""), o->force || o->force_modversion,
                         o->force || o->force_vermagic};
   auto inserted = backend->insert(request);
   if (!inserted) {
