@@ -119,6 +119,17 @@ kx_usb' '' modprobe "${P[@]}" -R kx-shared
 expect 1 '' "modprobe: FATAL: Module nothing_here not found in directory $dir" modprobe "${P[@]}" nothing_here
 expect 0 '' '' modprobe "${P[@]}" unix
 
+# --- module files as arguments (modprobe_module_from_abspath/_relpath) ----------
+reset_state
+(cd "$mods/chain" && expect 0 "insmod $mods/chain/./kx_chain_c.ko " '' modprobe "${P[@]}" -v ./kx_chain_c.ko)
+# A path still takes its dependencies from modules.dep by the module's name.
+expect 0 '' '' modprobe "${P[@]}" "$mods/chain/kx_chain_a.ko"
+loaded kx_chain_a kx_chain_b kx_chain_c
+expect 1 '' "modprobe: FATAL: Failed to get module from path ./nothing.ko: No such file or directory" \
+	modprobe "${P[@]}" ./nothing.ko
+expect 0 "$(modprobe "${P[@]}" --show-exports kx_chain_b)" '' modprobe "${P[@]}" --show-exports "$mods/chain/kx_chain_b.ko"
+grep -qP '^0x[0-9a-f]{8}\tkx_chain_b_value$' "$work/out" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: --show-exports"; }
+
 # --- options, parameters ---------------------------------------------------
 reset_state
 echo 'options kx_params p_uint=9' >"$conf/opt.conf"
