@@ -85,6 +85,16 @@ expect 0 '' '' modprobe "${P[@]}" -r kx_chain_a
 expect 1 '' 'modprobe: FATAL: Module kx_chain_a is not in kernel.' modprobe "${P[@]}" -r --first-time kx_chain_a
 expect 1 '' 'rmmod: ERROR: Module kx_chain_a is not currently loaded' rmmod kx_chain_a
 
+# --wait on a module that stays in use: bounded, and the failure is reported.
+expect 0 '' '' modprobe "${P[@]}" kx_chain_a
+start=$(date +%s%N)
+expect 1 '' "modprobe: ERROR: could not remove 'kx_chain_c': Resource temporarily unavailable" \
+	modprobe "${P[@]}" -r -w 300 kx_chain_c
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ $elapsed -ge 250 ] && [ $elapsed -lt 3000 ]; then pass=$((pass + 1)); else
+	fail=$((fail + 1)); echo "FAIL: --wait 300 took $elapsed ms"; fi
+expect 0 '' '' modprobe "${P[@]}" -r kx_chain_a
+
 # The diamond: kmod leaves kx_base loaded (checked once, while held);
 # kmodx removes every dependency left unused.
 expect 0 '' '' modprobe "${P[@]}" kx_top
