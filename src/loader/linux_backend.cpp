@@ -3,6 +3,7 @@
 // makes the module system calls; tests never reach it on the build host (it
 // runs only inside the VM test, tests/vm/).
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -31,8 +32,14 @@ class LinuxBackend final : public LoaderBackend {
   std::string_view kind() const override { return "linux"; }
 
   Result<void> insert(const InsertRequest& request) override {
-    int fd = ::open(request.path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK and a regular-file check: a FIFO named x.ko must not hang us.
+    int fd = ::open(request.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return make_error(errno, request.path + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return make_error(EINVAL, request.path + ": not a regular file");
+    }
     std::byte head[8] = {};
     ssize_t got = ::pread(fd, head, sizeof head, 0);
     Compression format = detect_compression(std::span<const std::byte>(head, got > 0 ? static_cast<std::size_t>(got) : 0));
@@ -97,7 +104,7 @@ class LinuxBackend final : public LoaderBackend {
       auto stripped = loader::strip_for_forced_load(copy, request.path, request.ignore_modversions,
                                                     request.ignore_vermagic);
       if (!stripped) {
-        sink_.report_from(Severity::info, "libkmod-module.c:935 kmod_module_insert_module",
+        sink_.report_from(Severity::error, "libkmod-module.c:935 kmod_module_insert_module",
                           std::string("Failed to strip version information: ") + std::strerror(stripped.error().code));
         return std::move(stripped).take_error();
       }

@@ -13,6 +13,7 @@ namespace {
 struct StripSites {
   std::optional<std::size_t> versions_flags_byte;  ///< byte of sh_flags holding SHF_ALLOC
   std::optional<std::pair<std::size_t, std::size_t>> vermagic;  ///< offset, length of the string
+  bool has_modinfo = false;  ///< without .modinfo there is nothing to strip (kmod master)
 };
 
 }  // namespace
@@ -32,6 +33,7 @@ Result<void> strip_for_forced_load(std::vector<std::byte>& image, std::string_vi
       out.versions_flags_byte = Traits::is_le ? at : at + flags_size - 1;
     }
     if (auto modinfo = view.find_section(".modinfo")) {
+      out.has_modinfo = true;
       auto bytes = view.contents(*modinfo);
       std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
       std::size_t pos = 0;
@@ -50,7 +52,7 @@ Result<void> strip_for_forced_load(std::vector<std::byte>& image, std::string_vi
   if (!sites) return std::move(sites).take_error();
   if (force_modversion && sites->versions_flags_byte)
     image[*sites->versions_flags_byte] &= ~std::byte{static_cast<unsigned char>(elf::kShfAlloc)};
-  if (force_vermagic) {
+  if (force_vermagic && sites->has_modinfo) {
     if (!sites->vermagic) return make_error(ENODATA, std::string(file) + ": no vermagic in .modinfo");
     std::memset(image.data() + sites->vermagic->first, 0, sites->vermagic->second);
   }

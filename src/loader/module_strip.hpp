@@ -14,7 +14,8 @@ namespace kmodx::loader {
 /// force_modversion: clears SHF_ALLOC of the first `__versions` section (the
 /// kernel then ignores it); absent → nothing to do. force_vermagic: the first
 /// `.modinfo` string starting with `vermagic=` is overwritten with NULs;
-/// absent → ENODATA, as kmod master ("No data available").
+/// absent → ENODATA, as kmod master ("No data available"); no `.modinfo` at
+/// all → nothing to do.
 Result<void> strip_for_forced_load(std::vector<std::byte>& image, std::string_view file, bool force_modversion,
                                    bool force_vermagic);
 

@@ -81,8 +81,10 @@ std::optional<std::string> module_options_from_arguments(const std::vector<std::
       if (!value.empty() && value[0] != '"' && value[0] != '\'' && value.find(' ') != std::string::npos)
         word = word.substr(0, eq + 1) + "\"" + value + "\"";
     }
-    if (out) *out += " " + word;
-    else out = word;
+    // kmod adds a separator only once something is in the buffer.
+    if (!out) out = word;
+    else if (out->empty()) *out = word;
+    else *out += " " + word;
   }
   return out;
 }

@@ -303,10 +303,17 @@ ModprobeSession::ModprobeSession(ModprobeSettings settings, ToolLog& log, std::s
 
 LoaderBackend& ModprobeSession::backend() {
   if (!backend_) {
+    // FATAL exits only when printed; with -q it is not, so exit here too.
     auto spec = select_backend(s_.backend);
-    if (!spec) log_.report(Severity::fatal, spec.error().detail);
+    if (!spec) {
+      log_.report(Severity::fatal, spec.error().detail);
+      std::exit(EXIT_FAILURE);
+    }
     auto opened = open_backend(*spec, dirname_, log_);
-    if (!opened) log_.report(Severity::fatal, opened.error().detail);
+    if (!opened) {
+      log_.report(Severity::fatal, opened.error().detail);
+      std::exit(EXIT_FAILURE);
+    }
     backend_ = std::move(opened).value();
   }
   return *backend_;

@@ -82,19 +82,36 @@ class Remover {
   }
 
   int remove_module(ModuleId id, int flags) {
+    // A softdep cycle (a post: b, b post: a) would recurse forever.
+    if (!in_progress_.insert(name(id)).second) return 0;
+    int err = remove_module_once(id, flags);
+    in_progress_.erase(name(id));
+    return err;
+  }
+
+  int remove_module_once(ModuleId id, int flags) {
     std::vector<ModuleId> pre, post;
     std::optional<std::string> cmd;
     if (!s_.ignore_commands) {
       std::tie(pre, post) = resolver().softdeps(id);
       cmd = resolver().remove_command(id);
     }
-    if (!cmd) {
+    // -D: like kmod, neither the loaded state nor the refcount is checked.
+    const bool check_loaded = !s_.show_depends;
+    if (!cmd && check_loaded) {
       if (resolver().is_builtin(id)) {
         if (flags & kIgnoreBuiltin) return 0;
         session_.log_level_message("Module " + name(id) + " is builtin.");
         return -ENOENT;
       }
       auto state = backend().initstate(name(id));
+      if (!state && state.error().code == EINVAL)
+        session_.log().report_from(Severity::error, "libkmod-module.c:1788 kmod_module_get_initstate",
+                                   state.error().detail);
+      else if (!state && state.error().code != ENOENT) {
+        session_.log().error(state.error().detail);  // the backend itself failed
+        return -state.error().code;
+      }
       if (!state || removed_.count(name(id)) != 0) {
         if (!s_.first_time) return 0;
         session_.log_level_message("Module " + name(id) + " is not in kernel.");
@@ -105,11 +122,14 @@ class Remover {
     if (flags & kRemoveHolders) {
       auto holders = backend().holders(name(id));
       std::vector<ModuleId> holder_ids;
-      if (holders)
+      if (!holders)
+        session_.log().report_from(Severity::error, "libkmod-module.c:1998 kmod_module_get_holders",
+                                   holders.error().detail);
+      else
         for (const std::string& h : *holders) holder_ids.push_back(resolver().from_name(h));
       if (int r = remove_list(holder_ids, true); r < 0) return r;
     }
-    if (!cmd && s_.wait_msec == 0 && effective_refcnt(id) > 0) {
+    if (!cmd && check_loaded && s_.wait_msec == 0 && effective_refcnt(id) > 0) {
       session_.log_level_message("Module " + name(id) + " is in use.");
       return -EBUSY;
     }
@@ -127,8 +147,9 @@ class Remover {
     for (bool progress = true; progress;) {
       progress = false;
       for (ModuleId dep : deps) {
-        if (removed_.count(name(dep)) != 0 || effective_refcnt(dep) != 0) continue;
+        if (removed_.count(name(dep)) != 0 || failed_.count(name(dep)) != 0 || effective_refcnt(dep) != 0) continue;
         if (remove_from_kernel(dep) == 0) progress = true;
+        else failed_.insert(name(dep));  // one attempt (and one message) per dependency
       }
     }
   }
@@ -166,7 +187,7 @@ class Remover {
       // --wait: exponential back-off until the deadline, then give up and
       // say so (kmod 30 could spin, or report a busy module as removed).
       unsigned long long now = now_msec();
-      if (deadline == 0) deadline = now + s_.wait_msec;
+      if (deadline == 0) deadline = now + std::min<unsigned long long>(s_.wait_msec, ~0ULL - now);
       if (now >= deadline) break;
       step = std::min(step * 2, deadline - now);
       sleep_msec(step);
@@ -183,7 +204,9 @@ class Remover {
 
   ModprobeSession& session_;
   const ModprobeSettings& s_;
-  std::set<std::string> removed_;
+  std::set<std::string> removed_;      // gone (or, in a dry run, would be)
+  std::set<std::string> failed_;       // dependencies that could not be removed
+  std::set<std::string> in_progress_;  // modules on the current removal path
 };
 
 }  // namespace

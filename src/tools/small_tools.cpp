@@ -98,6 +98,11 @@ int insmod_main(std::string_view prog, int argc, char** argv) {
     log.error("could not load module " + file + ": " + std::strerror(errno));
     return 1;
   }
+  // A path without a file name ("dir/") has no module name: libkmod says ENOENT.
+  if (!path_to_modname(file)) {
+    log.error("could not load module " + file + ": " + std::strerror(ENOENT));
+    return 1;
+  }
   auto backend = open_tool_backend(log, o->backend, default_module_dir());
   if (!backend) return 1;
   ModuleRef module = ModuleDirectory::from_path(file);

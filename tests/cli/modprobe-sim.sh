@@ -217,6 +217,22 @@ expect 1 '' "lsmod: ERROR: $state/modules:6: corrupt simulated kernel state: exp
 lsmod: ERROR: could not get list of modules: Bad message" lsmod
 cp "$work/modules.good" "$state/modules"
 
+# --- review findings: softdep cycles on removal, -r -D, FIFOs, bad backends ------
+reset_state
+printf 'softdep kx_chain_c post: kx_base\nsoftdep kx_base post: kx_chain_c\n' >"$conf/cycle.conf"
+expect 0 '' '' modprobe "${P[@]}" kx_chain_c
+expect 0 '' '' modprobe "${P[@]}" -r kx_chain_c
+loaded
+# -D: nothing is loaded, yet every step is shown (post-softdep first).
+expect 0 'rmmod kx_base
+rmmod kx_chain_c' '' modprobe "${P[@]}" -r -D kx_chain_c
+rm "$conf/cycle.conf"
+mkfifo "$work/fifo.ko"
+expect 1 '' "insmod: ERROR: could not insert module $work/fifo.ko: Invalid parameters" \
+	timeout 5 insmod "$work/fifo.ko"
+expect 1 '' "insmod: ERROR: could not load module $work/: No such file or directory" insmod "$work/"
+KMODX_BACKEND=bogus expect 1 '' '' modprobe -q "${P[@]}" kx_base
+
 # --- lsmod, usage errors -------------------------------------------------------
 expect 1 '' 'lsmod: ERROR: too many arguments provided.' lsmod x
 expect 1 '' 'insmod: ERROR: missing filename.' insmod
