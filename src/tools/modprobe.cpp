@@ -206,15 +206,16 @@ int show_symbols(ModprobeSession& session, const std::string& arg, bool exports)
   }
   for (const std::string& path : paths) {
     auto image = ModuleImage::open(path);
-    if (!image) {
+    if (!image && image.error().code == ENOENT) {
       session.log_level_message("Module " + arg + " not found.");
-      return -image.error().code;
+      return -ENOENT;
     }
-    auto elf = ModuleElf::parse(image->bytes(), path);
+    auto elf = image ? ModuleElf::parse(image->bytes(), path) : Result<ModuleElf>(image.error());
     Result<std::vector<ModVersion>> versions = std::vector<ModVersion>{};
     Result<std::vector<ModuleSymbol>> symbols = std::vector<ModuleSymbol>{};
     int code = 0;
-    if (!elf) code = elf.error().code;
+    if (!image) code = image.error().code;
+    else if (!elf) code = elf.error().code;
     else if (exports && !(symbols = elf->exports())) code = symbols.error().code;
     else if (!exports && !(versions = elf->versions())) code = versions.error().code;
     if (code != 0) {

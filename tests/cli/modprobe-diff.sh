@@ -100,6 +100,8 @@ for conf in none basic quirks both nested; do
 	compare "fixture show-modversions" "${base[@]}" --show-modversions "$dir/kernel/drivers/kmodx/chain/kx_chain_a.ko"
 	compare "fixture show-exports" "${base[@]}" --show-exports "$dir/kernel/drivers/kmodx/chain/kx_chain_b.ko"
 	compare "fixture missing args" "${base[@]}"
+	compare "fixture show-modversions" "${base[@]}" --show-modversions "$work/empty"
+	compare "fixture show-modversions" "${base[@]}" --show-modversions "$work/no-such.ko"
 done
 compare "usage" --wait=abc -r x
 compare "usage" --no-such-option
