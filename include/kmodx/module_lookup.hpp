@@ -23,6 +23,10 @@ struct ModuleRef {
   bool from_path = false;           ///< given as a file path (never built-in)
 };
 
+/// A path as modules.dep writes it: absolute for modules outside the module
+/// directory, else relative to \p dirname.
+std::string module_file_path(std::string_view path, const std::string& dirname);
+
 class ModuleDirectory {
  public:
   explicit ModuleDirectory(std::string dirname) : dirname_(std::move(dirname)) {}

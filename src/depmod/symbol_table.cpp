@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "util/kmod_hash.hpp"
+#include "util/line_reader.hpp"
 
 namespace kmodx::depmod {
 namespace {
@@ -24,20 +25,6 @@ std::vector<std::string> read_lines(std::ifstream& in) {
   return lines;
 }
 
-// strtok(s, " \t") semantics: the newline stays part of a token.
-std::vector<std::string_view> split_blanks(std::string_view s) {
-  std::vector<std::string_view> tokens;
-  std::size_t pos = 0;
-  while (pos < s.size()) {
-    pos = s.find_first_not_of(" \t", pos);
-    if (pos == std::string_view::npos) break;
-    std::size_t end = s.find_first_of(" \t", pos);
-    if (end == std::string_view::npos) end = s.size();
-    tokens.push_back(s.substr(pos, end - pos));
-    pos = end;
-  }
-  return tokens;
-}
 
 }  // namespace
 

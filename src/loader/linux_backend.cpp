@@ -3,10 +3,10 @@
 // makes the module system calls; tests never reach it on the build host (it
 // runs only inside the VM test, tests/vm/).
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -15,6 +15,7 @@
 #include "loader/module_strip.hpp"
 #include "loader/sysfs_state.hpp"
 #include "util/line_reader.hpp"
+#include "util/mapped_file.hpp"
 
 namespace kmodx {
 namespace {
@@ -32,34 +33,27 @@ class LinuxBackend final : public LoaderBackend {
   std::string_view kind() const override { return "linux"; }
 
   Result<void> insert(const InsertRequest& request) override {
-    // O_NONBLOCK and a regular-file check: a FIFO named x.ko must not hang us.
-    int fd = ::open(request.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return make_error(errno, request.path + ": " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-      ::close(fd);
-      return make_error(EINVAL, request.path + ": not a regular file");
-    }
-    std::byte head[8] = {};
-    ssize_t got = ::pread(fd, head, sizeof head, 0);
-    Compression format = detect_compression(std::span<const std::byte>(head, got > 0 ? static_cast<std::size_t>(got) : 0));
-    unsigned flags = (request.ignore_modversions ? kIgnoreModversions : 0) | (request.ignore_vermagic ? kIgnoreVermagic : 0);
-    // The file itself goes to the kernel when it is plain, or compressed in
-    // the format the kernel says it can decompress.
-    if (format == Compression::none || format == kernel_compression()) {
-      if (format != Compression::none) flags |= kCompressedFile;
-      long rc = ::syscall(SYS_finit_module, fd, request.params.c_str(), flags);
-      int saved = errno;
-      if (rc == 0) {
-        ::close(fd);
-        return {};
-      }
-      if (saved != ENOSYS) {
-        ::close(fd);
-        return make_error(saved, request.path + ": " + std::strerror(saved));
+    {
+      // RegularFile opens without blocking and refuses anything but a
+      // regular file: a FIFO named x.ko cannot hang us.
+      auto file = RegularFile::open(request.path);
+      if (!file) return std::move(file).take_error();
+      std::byte head[8] = {};
+      std::size_t got = std::min(sizeof head, file->size());
+      if (!file->read_at(0, got, head, request.path)) got = 0;
+      Compression format = detect_compression(std::span<const std::byte>(head, got));
+      unsigned flags =
+          (request.ignore_modversions ? kIgnoreModversions : 0) | (request.ignore_vermagic ? kIgnoreVermagic : 0);
+      // The file itself goes to the kernel when it is plain, or compressed
+      // in the format the kernel says it can decompress.
+      if (format == Compression::none || format == kernel_compression()) {
+        if (format != Compression::none) flags |= kCompressedFile;
+        long rc = ::syscall(SYS_finit_module, file->fd(), request.params.c_str(), flags);
+        if (rc == 0) return {};
+        int saved = errno;
+        if (saved != ENOSYS) return make_error(saved, request.path + ": " + std::strerror(saved));
       }
     }
-    ::close(fd);
     return insert_image(request);
   }
 

@@ -9,14 +9,14 @@
 
 namespace kmodx::loader {
 
-Result<SimBackend::Snapshot> SimBackend::read_snapshot() {
-  auto lock = dir_.lock(false);
+Result<SimBackend::Snapshot> SimBackend::read_snapshot(bool exclusive) {
+  auto lock = dir_.lock(exclusive);
   if (!lock) return std::move(lock).take_error();
   auto state = dir_.load();
   if (!state) return std::move(state).take_error();
   auto busy = read_name_number_file(dir_.file("busy"));
   if (!busy) return std::move(busy).take_error();
-  return Snapshot{std::move(*state), std::move(*busy)};
+  return Snapshot{std::move(*lock), std::move(*state), std::move(*busy)};
 }
 
 Result<const SimModule*> SimBackend::find_loaded(const Snapshot& s, std::string_view name) {
@@ -26,12 +26,12 @@ Result<const SimModule*> SimBackend::find_loaded(const Snapshot& s, std::string_
 }
 
 Result<void> SimBackend::remove(std::string_view name, bool force) {
-  auto lock = dir_.lock(true);
-  if (!lock) return std::move(lock).take_error();
-  auto state = dir_.load();
-  if (!state) return std::move(state).take_error();
-  auto busy = read_name_number_file(dir_.file("busy"));
-  if (!busy) return std::move(busy).take_error();
+  auto snap = read_snapshot(true);
+  if (!snap) return std::move(snap).take_error();
+  SimState* state = &snap->state;
+  const auto* busy = &snap->busy;
+  // Read under the lock each time: the configuration files are part of the
+  // shared state another command may change.
   auto config = SimKernel::load(dir_, module_dir_);
   if (!config) return std::move(config).take_error();
   const bool forced_ok = force && config->force_unload();  // try_force_unload()

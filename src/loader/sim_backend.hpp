@@ -51,11 +51,14 @@ class SimBackend final : public LoaderBackend {
 
  private:
   struct Snapshot {
+    SimStateDir::Lock lock;  ///< held as long as the snapshot lives
     SimState state;
     std::vector<std::pair<std::string, long>> busy;
   };
-  /// The state and outside references, under a shared lock.
-  Result<Snapshot> read_snapshot();
+  /// The state and outside references, under a shared lock for queries or
+  /// an exclusive one for changes.
+  Result<Snapshot> read_snapshot(bool exclusive = false);
+
   /// The loaded module \p name of \p s, or ENOENT.
   static Result<const SimModule*> find_loaded(const Snapshot& s, std::string_view name);
 

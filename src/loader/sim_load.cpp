@@ -93,12 +93,10 @@ Error fail(int code, const LoadContext& ctx, const std::string& what) {
 }  // namespace
 
 Result<void> SimBackend::insert(const InsertRequest& request) {
-  auto lock = dir_.lock(true);
-  if (!lock) return std::move(lock).take_error();
-  auto state = dir_.load();
-  if (!state) return std::move(state).take_error();
-  auto busy = read_name_number_file(dir_.file("busy"));
-  if (!busy) return std::move(busy).take_error();
+  auto snap = read_snapshot(true);
+  if (!snap) return std::move(snap).take_error();
+  SimState* state = &snap->state;
+  const auto* busy = &snap->busy;
   auto init_errors = read_name_number_file(dir_.file("init-errors"));
   if (!init_errors) return std::move(init_errors).take_error();
   auto kernel = SimKernel::load(dir_, module_dir_);

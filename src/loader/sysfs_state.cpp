@@ -13,11 +13,9 @@
 namespace kmodx::loader {
 namespace {
 
-Result<std::string> read_small_file(const std::string& path) { return read_config_file(path); }
-
 /// strtol() of the text, as libkmod reads refcnt/coresize.
 Result<long> read_number(const std::string& path) {
-  auto text = read_small_file(path);
+  auto text = read_config_file(path);
   if (!text) return std::move(text).take_error();
   errno = 0;
   char* end = nullptr;
@@ -30,7 +28,7 @@ Result<long> read_number(const std::string& path) {
 
 Result<InitState> SysfsState::initstate(std::string_view name) const {
   std::string path = module_dir(name) + "/initstate";
-  auto text = read_small_file(path);
+  auto text = read_config_file(path);
   if (!text) {
     // No initstate file but the module directory exists: the kernel is still
     // creating it.
@@ -75,7 +73,7 @@ Result<long> SysfsState::size(std::string_view name) const {
 }
 
 Result<std::vector<ProcModule>> SysfsState::loaded_modules() const {
-  auto text = read_small_file(proc_modules_);
+  auto text = read_config_file(proc_modules_);
   if (!text) return make_error(text.error().code, "could not open " + proc_modules_ + ": " +
                                                       std::strerror(text.error().code));
   return parse_proc_modules(*text);
@@ -87,14 +85,7 @@ std::vector<ProcModule> parse_proc_modules(std::string_view text) {
     std::size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    std::vector<std::string_view> fields;
-    while (!line.empty()) {
-      std::size_t start = line.find_first_not_of(' ');
-      if (start == std::string_view::npos) break;
-      std::size_t end = line.find(' ', start);
-      fields.push_back(line.substr(start, end - start));
-      line = end == std::string_view::npos ? std::string_view{} : line.substr(end);
-    }
+    std::vector<std::string_view> fields = split_blanks(line);
     if (fields.size() < 2) continue;
     ProcModule m;
     m.name = fields[0];

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "kmodx/module_lookup.hpp"
 
-#include <unistd.h>
-
 #include <cerrno>
 
 #include "kmodx/index.hpp"
+#include "util/mapped_file.hpp"
 #include "util/names.hpp"
 
 namespace kmodx {
@@ -25,13 +24,6 @@ std::optional<Index> open_index(const std::string& path) {
   return std::move(index).value();
 }
 
-std::string current_directory() {
-  std::string buf(4096, '\0');
-  if (getcwd(buf.data(), buf.size()) == nullptr) return {};
-  buf.resize(buf.find('\0'));
-  return buf;
-}
-
 }  // namespace
 
 std::optional<std::string> ModuleDirectory::module_path(std::string_view name) const {
@@ -39,10 +31,12 @@ std::optional<std::string> ModuleDirectory::module_path(std::string_view name) c
   if (!index) return std::nullopt;
   auto line = index->lookup_exact(name);
   if (!line) return std::nullopt;
-  // "<path>: <deps>"; relative paths are below the module directory.
-  std::string_view path = std::string_view(*line).substr(0, line->find(':'));
+  return module_file_path(std::string_view(*line).substr(0, line->find(':')), dirname_);
+}
+
+std::string module_file_path(std::string_view path, const std::string& dirname) {
   if (!path.empty() && path.front() == '/') return std::string(path);
-  return dirname_ + "/" + std::string(path);
+  return dirname + "/" + std::string(path);
 }
 
 bool ModuleDirectory::in_builtin_index(std::string_view name) const {
@@ -65,11 +59,7 @@ ModuleRef ModuleDirectory::from_path(std::string_view path) {
   // "x/.ko" gives an empty name; kmod accepts it and so do we.
   auto name = path_to_modname(path);
   if (name) m.name = std::move(name).value();
-  // libkmod keeps the path as given, made absolute but not normalised.
-  if (!path.empty() && path.front() == '/')
-    m.path = std::string(path);
-  else
-    m.path = current_directory() + "/" + std::string(path);
+  m.path = absolute_path(path);
   return m;
 }
 

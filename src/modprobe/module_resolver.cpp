@@ -2,10 +2,12 @@
 #include "kmodx/module_resolver.hpp"
 
 #include <fnmatch.h>
-#include <unistd.h>
 
 #include <cerrno>
 
+#include "kmodx/module_lookup.hpp"
+#include "util/line_reader.hpp"
+#include "util/mapped_file.hpp"
 #include "util/names.hpp"
 
 namespace kmodx {
@@ -15,13 +17,6 @@ std::optional<Index> preload(const std::string& path) {
   auto index = Index::open(path);
   if (!index) return std::nullopt;  // libkmod: a missing index means "not found"
   return std::move(index).value();
-}
-
-std::string current_directory() {
-  std::string buf(4096, '\0');
-  if (::getcwd(buf.data(), buf.size()) == nullptr) return {};
-  buf.resize(buf.find('\0'));
-  return buf;
 }
 
 }  // namespace
@@ -52,8 +47,7 @@ ModuleId ModuleResolver::from_name(std::string_view name) { return object_for(mo
 Result<ModuleId> ModuleResolver::from_path(std::string_view path) {
   auto name = path_to_modname(path);
   if (!name) return std::move(name).take_error();
-  std::string absolute = !path.empty() && path.front() == '/' ? std::string(path)
-                                                               : current_directory() + "/" + std::string(path);
+  std::string absolute = absolute_path(path);
   ModuleId id = object_for(*name, {});
   ModuleObject& m = modules_[id];
   if (m.path_resolved && m.path && *m.path != absolute)
@@ -75,8 +69,7 @@ const std::optional<std::string>& ModuleResolver::path(ModuleId id) {
   if (!m.path_resolved) {
     m.path_resolved = true;
     if (auto line = dep_line(m.name)) {
-      std::string_view p = std::string_view(*line).substr(0, line->find(':'));
-      m.path = !p.empty() && p.front() == '/' ? std::string(p) : dirname_ + "/" + std::string(p);
+      m.path = module_file_path(std::string_view(*line).substr(0, line->find(':')), dirname_);
     }
   }
   return m.path;
@@ -88,17 +81,10 @@ const std::vector<ModuleId>& ModuleResolver::dependencies(ModuleId id) {
     if (auto line = dep_line(modules_[id].name)) {
       std::size_t colon = line->find(':');
       std::string_view rest = colon == std::string::npos ? std::string_view{} : std::string_view(*line).substr(colon + 1);
-      std::vector<std::string> paths;
-      while (!rest.empty()) {
-        std::size_t start = rest.find_first_not_of(" \t");
-        if (start == std::string_view::npos) break;
-        std::size_t end = rest.find_first_of(" \t", start);
-        paths.emplace_back(rest.substr(start, end - start));
-        rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
-      }
+      std::vector<std::string_view> paths = split_blanks(rest);
       // libkmod prepends while parsing: deepest dependency first.
       for (auto it = paths.rbegin(); it != paths.rend(); ++it) {
-        std::string full = it->front() == '/' ? *it : dirname_ + "/" + *it;
+        std::string full = module_file_path(*it, dirname_);
         auto name = path_to_modname(full);
         if (!name) continue;
         ModuleId dep = object_for(*name, {});

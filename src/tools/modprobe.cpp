@@ -11,10 +11,12 @@
 #include "kmodx/module_elf.hpp"
 #include "kmodx/module_image.hpp"
 #include "kmodx/probe.hpp"
+#include "tools/backend_option.hpp"
 #include "tools/cli.hpp"
 #include "tools/modprobe_help.hpp"
 #include "tools/modprobe_session.hpp"
 #include "tools/tools.hpp"
+#include "util/mapped_file.hpp"
 
 namespace kmodx::tools {
 namespace po = boost::program_options;
@@ -158,13 +160,6 @@ Parsed parse_settings(std::string_view prog, std::vector<std::string> words, Mod
   return Parsed::run;
 }
 
-std::string absolute(const std::string& path) {
-  if (!path.empty() && path[0] == '/') return path;
-  char buf[4096];
-  if (::getcwd(buf, sizeof buf) == nullptr) return path;
-  return std::string(buf) + "/" + path;
-}
-
 int show_config(ModprobeSession& session) {
   std::string text = session.config().render();
   text += "\n# End of configuration files. Dumping indexes now:\n\n";
@@ -236,7 +231,7 @@ int show_symbols(ModprobeSession& session, const std::string& arg, bool exports)
 
 int insert_one(ModprobeSession& session, const std::string& arg, const std::optional<std::string>& extra) {
   const ModprobeSettings& s = session.settings();
-  auto found = session.resolve_argument(arg, true);
+  auto found = session.resolve_argument(arg);
   const bool is_path = arg.starts_with("/") || arg.starts_with("./");
   if (is_path && !found) {
     session.log_level_message("Failed to get module from path " + arg + ": " + std::strerror(found.error().code));
@@ -330,8 +325,8 @@ void ModprobeSession::show(const std::string& line) {
   std::fflush(stdout);
 }
 
-Result<std::vector<ModuleId>> ModprobeSession::resolve_argument(const std::string& arg, bool allow_path) {
-  if (allow_path && (arg.starts_with("/") || arg.starts_with("./"))) {
+Result<std::vector<ModuleId>> ModprobeSession::resolve_argument(const std::string& arg) {
+  if (arg.starts_with("/") || arg.starts_with("./")) {
     struct stat st {};
     if (::stat(arg.c_str(), &st) != 0) return make_error(errno, arg);
     auto id = resolver_->from_path(arg);
@@ -362,7 +357,7 @@ int modprobe_main(std::string_view prog, int argc, char** argv) {
   }
   std::string dirname;
   if (settings.root || settings.version) {
-    std::string root = settings.root ? absolute(*settings.root) : "";
+    std::string root = settings.root ? absolute_path(*settings.root) : "";
     if (settings.root && settings.root->empty()) root = "";
     dirname = root + KMODX_MODULE_DIRECTORY "/" + (settings.version ? *settings.version : running_kernel_release());
     if (dirname.size() >= 4096) {
@@ -370,7 +365,7 @@ int modprobe_main(std::string_view prog, int argc, char** argv) {
       return 1;
     }
   } else {
-    dirname = std::string(KMODX_MODULE_DIRECTORY "/") + running_kernel_release();
+    dirname = default_module_dir();
   }
 
   ModprobeSession session(settings, log, dirname);

@@ -49,10 +49,10 @@ class ModprobeSession {
   /// SHOW(): printed when printing(), and flushed.
   void show(const std::string& line);
 
-  /// Looks up an argument as modprobe does: a path for "/…" and "./…",
-  /// otherwise the full lookup. nullopt: nothing found (message printed by
-  /// the caller); an error: lookup failure.
-  Result<std::vector<ModuleId>> resolve_argument(const std::string& arg, bool allow_path);
+  /// Looks up an argument as modprobe does: a module file for "/…" and
+  /// "./…", otherwise the full lookup. An empty list: nothing found; an
+  /// error: the file is missing or the name is not a valid alias.
+  Result<std::vector<ModuleId>> resolve_argument(const std::string& arg);
 
  private:
   ModprobeSettings s_;

@@ -35,6 +35,20 @@ std::optional<std::string> LogicalLineReader::next() {
   return line;
 }
 
+std::vector<std::string_view> split_blanks(std::string_view s) {
+  std::vector<std::string_view> tokens;
+  std::size_t pos = 0;
+  while (pos < s.size()) {
+    pos = s.find_first_not_of(" \t", pos);
+    if (pos == std::string_view::npos) break;
+    std::size_t end = s.find_first_of(" \t", pos);
+    if (end == std::string_view::npos) end = s.size();
+    tokens.push_back(s.substr(pos, end - pos));
+    pos = end;
+  }
+  return tokens;
+}
+
 Result<std::string> read_config_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return make_error(errno, path + ": " + std::strerror(errno));

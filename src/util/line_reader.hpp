@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kmodx/result.hpp"
 
@@ -33,6 +34,9 @@ class LogicalLineReader {
 
 /// Reads a whole (small) configuration file. The error names \p path.
 Result<std::string> read_config_file(const std::string& path);
+
+/// strtok(s, " \t") tokens: blanks separate, a newline stays inside a token.
+std::vector<std::string_view> split_blanks(std::string_view s);
 
 /// The text up to the first NUL: configuration parsers work on C strings.
 inline std::string_view c_string_view(const std::string& s) {

@@ -35,6 +35,14 @@ RegularFile::~RegularFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+std::string absolute_path(std::string_view path) {
+  if (!path.empty() && path.front() == '/') return std::string(path);
+  std::string buf(4096, '\0');
+  if (::getcwd(buf.data(), buf.size()) == nullptr) buf.clear();
+  else buf.resize(buf.find('\0'));
+  return buf + "/" + std::string(path);
+}
+
 Result<RegularFile> RegularFile::open(const std::string& path) {
   // O_NONBLOCK: opening a FIFO for reading must not wait for a writer; the
   // fstat below then refuses it.

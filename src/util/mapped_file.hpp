@@ -8,10 +8,15 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "kmodx/result.hpp"
 
 namespace kmodx {
+
+/// \p path made absolute with the current directory, not normalised
+/// ("./x.ko" -> "/cwd/./x.ko"), as libkmod keeps module paths.
+std::string absolute_path(std::string_view path);
 
 /// An open regular file: the descriptor (closed by the destructor) and its
 /// size. Opening checks the type first, so directories and FIFOs are refused
