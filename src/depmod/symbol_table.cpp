@@ -4,23 +4,24 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 
 #include "util/kmod_hash.hpp"
 #include "util/line_reader.hpp"
+#include "util/mapped_file.hpp"
 
 namespace kmodx::depmod {
 namespace {
 
 constexpr std::uint32_t kSymbolHashBuckets = 2048;
 
-// Lines as fgets() into libkmod's 10 KiB buffer hand them out, newline kept.
-std::vector<std::string> read_lines(std::ifstream& in) {
-  std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!in.eof()) line += '\n';
-    lines.push_back(std::move(line));
+// Lines as fgets() hands them out: newline kept, the last one may lack it.
+std::vector<std::string_view> lines_of(std::string_view text) {
+  std::vector<std::string_view> lines;
+  for (std::size_t pos = 0; pos < text.size();) {
+    std::size_t nl = text.find('\n', pos);
+    std::size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
+    lines.push_back(text.substr(pos, end - pos));
+    pos = end;
   }
   return lines;
 }
@@ -46,10 +47,10 @@ void SymbolTable::add_fake_kernel_symbols() {
 }
 
 Result<void> SymbolTable::load_symvers(const std::string& path, DiagnosticSink& sink, int leftover_errno) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(errno, path + ": " + std::strerror(errno));
+  auto text = read_text_file(path);
+  if (!text) return make_error(text.error().code, path + ": " + std::strerror(text.error().code));
   unsigned lineno = 0;
-  for (const std::string& line : read_lines(in)) {
+  for (std::string_view line : lines_of(*text)) {
     ++lineno;
     auto tokens = split_blanks(line);
     if (tokens.size() < 3 || tokens[2] != "vmlinux") continue;
@@ -69,16 +70,16 @@ Result<void> SymbolTable::load_symvers(const std::string& path, DiagnosticSink& 
 
 Result<void> SymbolTable::load_system_map(const std::string& path, DiagnosticSink& sink) {
   constexpr std::string_view kKsymtab = "__ksymtab_";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(errno, path + ": " + std::strerror(errno));
+  auto text = read_text_file(path);
+  if (!text) return make_error(text.error().code, path + ": " + std::strerror(text.error().code));
   unsigned lineno = 0;
-  for (const std::string& line : read_lines(in)) {
+  for (std::string_view line : lines_of(*text)) {
     ++lineno;
     std::size_t first = line.find(' ');
     std::size_t second = first == std::string::npos ? first : line.find(' ', first + 1);
     if (second == std::string::npos) {
       // The line keeps its newline, so kmod's message ends in a blank line.
-      sink.report(Severity::error, path + ":" + std::to_string(lineno) + ": invalid line: " + line);
+      sink.report(Severity::error, path + ":" + std::to_string(lineno) + ": invalid line: " + std::string(line));
       continue;
     }
     std::string_view name = std::string_view(line).substr(second + 1);

@@ -76,7 +76,7 @@ class LinuxBackend final : public LoaderBackend {
   Compression kernel_compression() {
     if (compression_) return *compression_;
     compression_ = Compression::none;
-    auto text = read_config_file("/sys/module/compression");
+    auto text = read_text_file("/sys/module/compression");
     if (!text) return *compression_;
     if (*text == "zstd\n") compression_ = Compression::zstd;
     else if (*text == "xz\n") compression_ = Compression::xz;

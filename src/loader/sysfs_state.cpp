@@ -9,13 +9,14 @@
 #include <cstring>
 
 #include "util/line_reader.hpp"
+#include "util/mapped_file.hpp"
 
 namespace kmodx::loader {
 namespace {
 
 /// strtol() of the text, as libkmod reads refcnt/coresize.
 Result<long> read_number(const std::string& path) {
-  auto text = read_config_file(path);
+  auto text = read_text_file(path);
   if (!text) return std::move(text).take_error();
   errno = 0;
   char* end = nullptr;
@@ -28,7 +29,7 @@ Result<long> read_number(const std::string& path) {
 
 Result<InitState> SysfsState::initstate(std::string_view name) const {
   std::string path = module_dir(name) + "/initstate";
-  auto text = read_config_file(path);
+  auto text = read_text_file(path);
   if (!text) {
     // No initstate file but the module directory exists: the kernel is still
     // creating it.
@@ -73,7 +74,7 @@ Result<long> SysfsState::size(std::string_view name) const {
 }
 
 Result<std::vector<ProcModule>> SysfsState::loaded_modules() const {
-  auto text = read_config_file(proc_modules_);
+  auto text = read_text_file(proc_modules_);
   if (!text) return make_error(text.error().code, "could not open " + proc_modules_ + ": " +
                                                       std::strerror(text.error().code));
   return parse_proc_modules(*text);

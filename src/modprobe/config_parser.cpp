@@ -10,6 +10,7 @@
 #include "kmodx/modprobe_config.hpp"
 #include "util/config_files.hpp"
 #include "util/line_reader.hpp"
+#include "util/mapped_file.hpp"
 #include "util/names.hpp"
 
 namespace kmodx {
@@ -215,7 +216,7 @@ ModprobeConfig load_modprobe_config(const ConfigSources& sources, ConfigMessageS
 
   ModprobeConfig config;
   for (const ConfigFileEntry& file : files.files()) {
-    auto text = read_config_file(file.path);
+    auto text = read_text_file(file.path);
     if (!text) continue;  // libkmod skips files it cannot open or read
     parse_modprobe_config_text(*text, file.path, config, messages);
   }

@@ -32,9 +32,6 @@ class LogicalLineReader {
   unsigned line_number_ = 0;
 };
 
-/// Reads a whole (small) configuration file. The error names \p path.
-Result<std::string> read_config_file(const std::string& path);
-
 /// strtok(s, " \t") tokens: blanks separate, a newline stays inside a token.
 std::vector<std::string_view> split_blanks(std::string_view s);
 

@@ -70,6 +70,34 @@ Result<void> RegularFile::read_at(std::uint64_t offset, std::size_t length, std:
   return {};
 }
 
+Result<std::string> read_text_file(const std::string& path, std::size_t limit) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return make_error(errno, path + ": " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return make_error(errno, path + ": " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return make_error(EISDIR, path + ": " + std::strerror(EISDIR));
+  if (!S_ISREG(st.st_mode)) return make_error(EINVAL, path + ": not a regular file");
+  if (static_cast<std::uint64_t>(st.st_size) > limit)
+    return make_error(EFBIG, path + ": larger than " + std::to_string(limit) + " bytes");
+  std::string text;
+  text.reserve(static_cast<std::size_t>(st.st_size));
+  char buffer[16384];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return make_error(errno, path + ": " + std::strerror(errno));
+    if (n == 0) break;
+    if (text.size() + static_cast<std::size_t>(n) > limit)
+      return make_error(EFBIG, path + ": larger than " + std::to_string(limit) + " bytes");
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  return text;
+}
+
 Result<MappedFile> MappedFile::open(const std::string& path) {
   auto file = RegularFile::open(path);
   if (!file) return std::move(file).take_error();

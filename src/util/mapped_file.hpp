@@ -44,6 +44,17 @@ class RegularFile {
   std::size_t size_ = 0;
 };
 
+/// Largest text input kmodx reads whole: configuration files, modules.order,
+/// modules.builtin(.modinfo), Module.symvers, System.map, sysfs/proc files.
+/// Real ones are at most a few MiB; /dev/zero given as a config file is not.
+inline constexpr std::size_t kMaxTextFileSize = std::size_t{64} << 20;
+
+/// Reads a whole text file. Directories are EISDIR; FIFOs, sockets and
+/// devices are refused (EINVAL) without blocking; a file that grows past
+/// \p limit is EFBIG. /proc and /sys files (size 0 in stat) are read to
+/// their end. Errors name \p path.
+Result<std::string> read_text_file(const std::string& path, std::size_t limit = kMaxTextFileSize);
+
 class MappedFile {
  public:
   MappedFile() = default;
