@@ -12,6 +12,7 @@
 
 #include "util/config_files.hpp"
 #include "util/line_reader.hpp"
+#include "util/mapped_file.hpp"
 
 namespace kmodx::depmod {
 namespace {
@@ -65,19 +66,21 @@ SearchEntry search_entry(const std::string& token) {
   return {SearchEntry::Kind::directory, token};
 }
 
-template <class T>
-void prepend(std::vector<T>& list, T value) {
-  list.insert(list.begin(), std::move(value));
-}
-
 void parse_file(const std::string& path, const std::string& kernel_version, DepmodConfig& config,
                 DiagnosticSink& sink) {
-  auto text = read_config_file(path);
+  auto text = read_text_file(path);
   if (!text) {
     sink.report(Severity::error, "file parse " + path + ": " + std::strerror(text.error().code));
     return;
   }
-  LogicalLineReader reader(*text);
+  parse_depmod_config_text(*text, path, kernel_version, config, sink);
+}
+
+}  // namespace
+
+void parse_depmod_config_text(std::string_view text, const std::string& path, const std::string& kernel_version,
+                              DepmodConfig& config, DiagnosticSink& sink) {
+  LogicalLineReader reader(text);
   while (auto raw = reader.next()) {
     std::string_view line = c_string_view(*raw);
     if (line.empty() || line.front() == '#') continue;
@@ -87,14 +90,14 @@ void parse_file(const std::string& path, const std::string& kernel_version, Depm
     const std::string& cmd = t[0];
     bool syntax_error = false;
     if (cmd == "search") {
-      for (std::size_t i = 1; i < t.size(); ++i) prepend(config.search, search_entry(t[i]));
+      for (std::size_t i = 1; i < t.size(); ++i) config.search.push_back(search_entry(t[i]));
     } else if (cmd == "override") {
       if (t.size() < 4) {
         syntax_error = true;
       } else if (!kernel_matches(t[2], kernel_version)) {
         sink.report(Severity::info, where + "override kernel did not match " + t[2]);
       } else {
-        prepend(config.overrides, t[3] + "/" + t[1]);
+        config.overrides.push_back(t[3] + "/" + t[1]);
       }
     } else if (cmd == "external") {
       if (t.size() < 3) {
@@ -102,10 +105,10 @@ void parse_file(const std::string& path, const std::string& kernel_version, Depm
       } else if (!kernel_matches(t[1], kernel_version)) {
         sink.report(Severity::info, where + "external directory did not match " + t[1]);
       } else {
-        prepend(config.externals, t[2]);
+        config.externals.push_back(t[2]);
       }
     } else if (cmd == "exclude") {
-      for (std::size_t i = 1; i < t.size(); ++i) prepend(config.excludes, t[i]);
+      for (std::size_t i = 1; i < t.size(); ++i) config.excludes.push_back(t[i]);
     } else if (cmd == "include" || cmd == "make_map_files") {
       sink.report(Severity::info, where + "command " + cmd + " not implemented yet");
     } else {
@@ -114,8 +117,6 @@ void parse_file(const std::string& path, const std::string& kernel_version, Depm
     if (syntax_error) sink.report(Severity::error, where + "ignoring bad line starting with '" + cmd + "'");
   }
 }
-
-}  // namespace
 
 std::vector<std::string> default_depmod_config_paths() {
   return {"/etc/depmod.d", "/run/depmod.d", "/usr/local/lib/depmod.d", "/usr/lib/depmod.d", "/lib/depmod.d"};
@@ -130,6 +131,13 @@ DepmodConfig load_depmod_config(const std::vector<std::string>& paths, const std
   for (const std::string& p : paths) files.add_path(p, report);
   DepmodConfig config;
   for (const ConfigFileEntry& f : files.files()) parse_file(f.path, kernel_version, config, sink);
+  // kmod prepends every entry; reversing once at the end gives its order
+  // without the quadratic cost of prepending (a 1 MiB "search a a a ..."
+  // line must not take minutes).
+  std::reverse(config.search.begin(), config.search.end());
+  std::reverse(config.overrides.begin(), config.overrides.end());
+  std::reverse(config.externals.begin(), config.externals.end());
+  std::reverse(config.excludes.begin(), config.excludes.end());
   if (config.search.empty()) config.search.push_back({SearchEntry::Kind::directory, "updates"});
   return config;
 }

@@ -9,6 +9,7 @@
 // reverse of the order in the configuration files.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kmodx/diag.hpp"
@@ -27,6 +28,11 @@ struct DepmodConfig {
   std::vector<std::string> externals;  ///< `external`: absolute directories
   std::vector<std::string> excludes;   ///< `exclude`: directory entry names to skip
 };
+
+/// Parses one file's text (\p path names it in messages), appending entries
+/// in file order; load_depmod_config() turns the lists into kmod's order.
+void parse_depmod_config_text(std::string_view text, const std::string& path, const std::string& kernel_version,
+                              DepmodConfig& config, DiagnosticSink& sink);
 
 /// kmod master's search path: /etc, /run, /usr/local/lib, /usr/lib, /lib.
 std::vector<std::string> default_depmod_config_paths();
