@@ -41,4 +41,8 @@ Result<std::vector<InfoField>> read_module_info(std::span<const std::byte> image
 /// ENOSYS, which modinfo showed as "Function not implemented").
 Result<std::vector<InfoField>> read_builtin_info(const std::string& path, std::string_view name);
 
+/// The same over the file's bytes \p data; \p file names it in errors.
+Result<std::vector<InfoField>> parse_builtin_info(std::string_view data, std::string_view name,
+                                                  const std::string& file);
+
 }  // namespace kmodx

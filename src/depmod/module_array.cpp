@@ -5,11 +5,11 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <unordered_map>
 
+#include "depmod/text_inputs.hpp"
 #include "util/kmod_hash.hpp"
+#include "util/mapped_file.hpp"
 
 namespace kmodx::depmod {
 namespace {
@@ -32,29 +32,20 @@ void order_module_array(std::vector<ModuleRecord>& modules, const std::string& d
                         DiagnosticSink& sink) {
   apply_hash_order(modules);
 
-  const std::string path = dirname + "/modules.order";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto content = read_text_file(dirname + "/modules.order");
+  if (!content) {
     sink.report(Severity::warning,
-                "could not open modules.order at " + dirname + ": " + std::strerror(errno));
+                "could not open modules.order at " + dirname + ": " + std::strerror(content.error().code));
     return;
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string content = buffer.str();
-
-  // First pass as libkmod: any line that lacks its newline voids the file.
-  std::vector<std::string_view> lines;
-  for (std::size_t pos = 0; pos < content.size();) {
-    std::size_t nl = content.find('\n', pos);
-    if (nl == std::string::npos) {
-      sink.report(Severity::error, dirname + "/modules.order:" + std::to_string(lines.size() + 1) +
-                                       " corrupted line misses '\\n'");
-      return;
-    }
-    lines.emplace_back(content.data() + pos, nl - pos);
-    pos = nl + 1;
+  // As libkmod: a line that lacks its newline voids the file.
+  const ModulesOrder order_file = parse_modules_order(*content);
+  if (order_file.unterminated_line != 0) {
+    sink.report(Severity::error, dirname + "/modules.order:" + std::to_string(order_file.unterminated_line) +
+                                     " corrupted line misses '\\n'");
+    return;
   }
+  const std::vector<std::string_view>& lines = order_file.lines;
 
   std::unordered_map<std::string, std::size_t> by_relpath;
   for (std::size_t i = 0; i < modules.size(); ++i)

@@ -2,19 +2,18 @@
 #include "depmod/outputs.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <condition_variable>
 #include <deque>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 #include <system_error>
 #include <thread>
 
 #include "depmod/atomic_files.hpp"
+#include "depmod/text_inputs.hpp"
 #include "index/trie_writer.hpp"
+#include "util/mapped_file.hpp"
 #include "util/names.hpp"
 
 namespace kmodx::depmod {
@@ -187,72 +186,31 @@ Result<void> render_symbols_bin(const RenderContext& c, std::string& out) {
 // and yields an empty (0-byte) index, as kmod does.
 bool read_input(const RenderContext& c, std::string_view name, std::string& content) {
   const std::string& dirname = c.state.dirname;
-  std::ifstream in(dirname + "/" + std::string(name), std::ios::binary);
-  if (!in) {
+  auto text = read_text_file(dirname + "/" + std::string(name));
+  if (!text) {
     c.sink.report(Severity::warning, "could not open " + std::string(name) + " at " + dirname + ": " +
-                                         std::strerror(errno));
+                                         std::strerror(text.error().code));
     return false;
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  content = buffer.str();
+  content = std::move(*text);
   return true;
 }
 
 Result<void> render_builtin_bin(const RenderContext& c, std::string& out) {
   std::string content;
   if (!read_input(c, "modules.builtin", content)) return {};
-  TrieBuilder trie;
-  for (std::size_t pos = 0; pos < content.size();) {
-    std::size_t nl = content.find('\n', pos);
-    std::size_t end = nl == std::string::npos ? content.size() : nl + 1;
-    std::string_view line(content.data() + pos, end - pos);  // newline kept, as fgets()
-    pos = end;
-    if (!std::isalpha(static_cast<unsigned char>(line.front()))) {
-      c.sink.report(Severity::error, "Invalid modules.builtin line: " + std::string(line));
-      continue;
-    }
-    std::string_view base = line.substr(line.rfind('/') == std::string_view::npos ? 0 : line.rfind('/') + 1);
-    if (auto r = trie.insert(modname_normalize(base), "", 0); !r) return std::move(r).take_error();
-  }
-  out = trie.serialize(kIndexOrder);
+  auto index = builtin_index(content, c.sink, kIndexOrder);
+  if (!index) return std::move(index).take_error();
+  out = std::move(*index);
   return {};
 }
 
-// modules.builtin.modinfo is a stream of "<module>.<key>=<value>\0" records;
-// only alias records count. The field reader stops at its delimiter, at a
-// NUL or at the end; a field not ended by its delimiter reads as empty. A
-// record with '.' but no '=' thus hides the record after it, as in kmod.
 Result<void> render_builtin_alias_bin(const RenderContext& c, std::string& out) {
   std::string content;
   if (!read_input(c, "modules.builtin.modinfo", content)) return {};
-  std::size_t pos = 0;
-  auto read_to = [&](char delimiter) -> std::string_view {
-    const std::size_t start = pos;
-    while (pos < content.size() && content[pos] != delimiter && content[pos] != '\0') ++pos;
-    const bool found = pos < content.size() && content[pos] == delimiter;
-    std::string_view field(content.data() + start, pos - start);
-    if (pos < content.size()) ++pos;  // the stop character is consumed
-    return found ? field : std::string_view();
-  };
-  TrieBuilder trie;
-  while (pos < content.size()) {
-    std::string_view module = read_to('.');
-    if (module.empty()) continue;
-    if (read_to('=') != "alias") {
-      read_to('\0');
-      continue;
-    }
-    std::string_view value = read_to('\0');
-    if (value.empty()) continue;
-    auto key = alias_normalize(value);
-    if (!key) {
-      c.sink.report(Severity::warning, "Unmatched bracket in " + std::string(value));
-      continue;
-    }
-    if (auto r = trie.insert(*key, module, 0); !r) return std::move(r).take_error();
-  }
-  out = trie.serialize(kIndexOrder);
+  auto index = builtin_alias_index(content, c.sink, kIndexOrder);
+  if (!index) return std::move(index).take_error();
+  out = std::move(*index);
   return {};
 }
 

@@ -40,7 +40,9 @@ Result<std::vector<InfoField>> read_module_info(std::span<const std::byte> image
   if (auto id = elf->build_id()) info.push_back({"build-id", format_hex(*id)});
   if (auto sig = read_signature(image)) {
     info.push_back({"sig_id", sig->id_type});
-    info.push_back({"signer", sig->signer});
+    // libkmod keeps info values as C strings: a signer name from a PGP or
+    // X.509 trailer ends at its first NUL.
+    info.push_back({"signer", sig->signer.substr(0, sig->signer.find('\0'))});
     info.push_back({"sig_key", format_hex(sig->key_id)});
     info.push_back({"sig_hashalgo", sig->hash_algo});
     info.push_back({"signature", format_hex(sig->signature)});
@@ -48,10 +50,8 @@ Result<std::vector<InfoField>> read_module_info(std::span<const std::byte> image
   return info;
 }
 
-Result<std::vector<InfoField>> read_builtin_info(const std::string& path, std::string_view name) {
-  auto file = MappedFile::open(path);
-  if (!file) return std::move(file).take_error();
-  std::string_view data(reinterpret_cast<const char*>(file->bytes().data()), file->bytes().size());
+Result<std::vector<InfoField>> parse_builtin_info(std::string_view data, std::string_view name,
+                                                  const std::string& file) {
   std::vector<InfoField> info;
   bool in_module = false;
   std::size_t pos = 0;
@@ -64,7 +64,7 @@ Result<std::vector<InfoField>> read_builtin_info(const std::string& path, std::s
     if (record.empty()) continue;
     std::size_t dot = record.find('.');
     if (dot == std::string_view::npos)
-      return make_error(EINVAL, path + ": record at offset " + std::to_string(record_offset) +
+      return make_error(EINVAL, file + ": record at offset " + std::to_string(record_offset) +
                                     " has no '<module>.' prefix");
     if (record.substr(0, dot) != name) {
       // Records of one module are contiguous; the first foreign one after
@@ -81,6 +81,13 @@ Result<std::vector<InfoField>> read_builtin_info(const std::string& path, std::s
       info.push_back({std::string(rest.substr(0, eq)), std::string(rest.substr(eq + 1))});
   }
   return info;
+}
+
+Result<std::vector<InfoField>> read_builtin_info(const std::string& path, std::string_view name) {
+  auto file = MappedFile::open(path);
+  if (!file) return std::move(file).take_error();
+  std::string_view data(reinterpret_cast<const char*>(file->bytes().data()), file->bytes().size());
+  return parse_builtin_info(data, name, path);
 }
 
 }  // namespace kmodx
