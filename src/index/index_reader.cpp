@@ -272,29 +272,52 @@ class WildcardSearch {
   }
 
   // pattern_ holds the key from the first wildcard on; node.prefix[j..] comes
-  // next, and query_[k..] is the part of the query it has to match.
-  void all(const Node& node, std::size_t j, std::size_t k, std::size_t depth) {
-    if (depth > Index::kMaxDepth) {
-      r_.corrupt("node at " + hex(node.offset) + " lies deeper than " + std::to_string(Index::kMaxDepth) +
-                 " levels (reference loop?)");
-      return;
+  // next, and query_[k..] is the part of the query every key below has to
+  // match. Children are enumerated before a node's own values are tested, as
+  // libkmod's recursion does; an explicit stack keeps a hostile, deep trie
+  // from exhausting the thread's stack.
+  void all(const Node& start, std::size_t j, std::size_t k, std::size_t depth) {
+    struct Frame {
+      Node node;
+      unsigned next;     // next child label to try
+      std::size_t mark;  // pattern_ length before this node's part
+    };
+    std::vector<Frame> stack;
+    auto enter = [&](const Node& node, std::size_t skip, std::size_t mark) {
+      if (depth + stack.size() > Index::kMaxDepth) {
+        r_.corrupt("node at " + hex(node.offset) + " lies deeper than " + std::to_string(Index::kMaxDepth) +
+                   " levels (reference loop?)");
+        pattern_.resize(mark);
+        return;
+      }
+      pattern_.append(node.prefix.substr(skip));
+      if (pattern_.size() > r_.file_size()) {
+        r_.corrupt("key at node " + hex(node.offset) + " is longer than the file (reference loop?)");
+        pattern_.resize(mark);
+        return;
+      }
+      stack.push_back(Frame{node, node.first, mark});
+    };
+    enter(start, j, pattern_.size());
+    while (!stack.empty()) {
+      Frame& top = stack.back();
+      std::optional<Node> c;
+      while (!c && top.next <= top.node.last && !r_.exhausted()) {
+        const unsigned ch = top.next++;
+        c = r_.child(top.node, static_cast<unsigned char>(ch));
+        if (c) {
+          const std::size_t mark = pattern_.size();
+          pattern_.push_back(static_cast<char>(ch));
+          enter(*c, 0, mark);  // may grow the stack: `top` is not used after this
+        }
+      }
+      if (c) continue;
+      const Frame done = stack.back();
+      stack.pop_back();
+      if (done.node.value_count > 0 && fnmatch(pattern_.c_str(), query_.c_str() + k, 0) == 0)
+        add_values(done.node);
+      pattern_.resize(done.mark);
     }
-    const std::size_t mark = pattern_.size();
-    pattern_.append(node.prefix.substr(j));
-    if (pattern_.size() > r_.file_size()) {
-      r_.corrupt("key at node " + hex(node.offset) + " is longer than the file (reference loop?)");
-      pattern_.resize(mark);
-      return;
-    }
-    for (unsigned ch = node.first; ch <= node.last && !r_.exhausted(); ++ch) {
-      std::optional<Node> c = r_.child(node, static_cast<unsigned char>(ch));
-      if (!c) continue;
-      pattern_.push_back(static_cast<char>(ch));
-      all(*c, 0, k, depth + 1);
-      pattern_.pop_back();
-    }
-    if (node.value_count > 0 && fnmatch(pattern_.c_str(), query_.c_str() + k, 0) == 0) add_values(node);
-    pattern_.resize(mark);
   }
 
   Reader& r_;
@@ -314,35 +337,67 @@ class Walker {
   }
 
   void run() {
-    if (std::optional<Node> root = r_.root()) walk(*root, 1, true);
+    if (std::optional<Node> root = r_.root()) walk(*root);
   }
 
  private:
-  void walk(const Node& node, std::size_t depth, bool is_root) {
-    if (depth > Index::kMaxDepth) {
-      r_.corrupt("node at " + hex(node.offset) + " lies deeper than " + std::to_string(Index::kMaxDepth) +
-                 " levels (reference loop?)");
-      return;
+  // Pre-order: a node's values, then its children by ascending label. The
+  // stack is explicit so that a hostile, deep trie cannot exhaust the
+  // thread's stack.
+  void walk(const Node& root) {
+    struct Frame {
+      Node node;
+      unsigned next;     // next child label to try
+      std::size_t mark;  // key_ length before this node's label and prefix
+    };
+    std::vector<Frame> stack;
+    auto enter = [&](const Node& node, std::size_t mark) {
+      const bool is_root = stack.empty();
+      if (stack.size() + 1 > Index::kMaxDepth) {
+        r_.corrupt("node at " + hex(node.offset) + " lies deeper than " + std::to_string(Index::kMaxDepth) +
+                   " levels (reference loop?)");
+        key_.resize(mark);
+        return;
+      }
+      if (seen_ != nullptr && !strict_checks(node, is_root)) {
+        key_.resize(mark);
+        return;
+      }
+      key_.append(node.prefix);
+      if (key_.size() > r_.file_size()) {
+        r_.corrupt("key at node " + hex(node.offset) + " is longer than the file (reference loop?)");
+        key_.resize(mark);
+        return;
+      }
+      if (visit_ != nullptr) {
+        r_.for_each_value(node, [&](std::uint32_t prio, std::string_view v) { (*visit_)(key_, prio, v); });
+      }
+      stack.push_back(Frame{node, node.first, mark});
+    };
+    enter(root, 0);
+    while (!stack.empty()) {
+      Frame& top = stack.back();
+      bool entered = false;
+      while (!entered && top.next <= top.node.last && !r_.exhausted()) {
+        const unsigned ch = top.next++;
+        std::optional<Node> c = r_.child(top.node, static_cast<unsigned char>(ch));
+        if (!c) continue;
+        // Keys are C strings: a child under NUL cannot be looked up. kmod's
+        // writers never make one.
+        if (seen_ != nullptr && ch == 0) {
+          r_.corrupt("node at " + hex(top.node.offset) + " has a child for the NUL character");
+          continue;
+        }
+        const std::size_t mark = key_.size();
+        key_.push_back(static_cast<char>(ch));
+        const std::size_t depth = stack.size();
+        enter(*c, mark);  // may grow the stack: `top` is not used after this
+        entered = stack.size() > depth;
+      }
+      if (entered) continue;
+      key_.resize(stack.back().mark);
+      stack.pop_back();
     }
-    if (seen_ != nullptr && !strict_checks(node, is_root)) return;
-    const std::size_t mark = key_.size();
-    key_.append(node.prefix);
-    if (key_.size() > r_.file_size()) {
-      r_.corrupt("key at node " + hex(node.offset) + " is longer than the file (reference loop?)");
-      key_.resize(mark);
-      return;
-    }
-    if (visit_ != nullptr) {
-      r_.for_each_value(node, [&](std::uint32_t prio, std::string_view v) { (*visit_)(key_, prio, v); });
-    }
-    for (unsigned ch = node.first; ch <= node.last && !r_.exhausted(); ++ch) {
-      std::optional<Node> c = r_.child(node, static_cast<unsigned char>(ch));
-      if (!c) continue;
-      key_.push_back(static_cast<char>(ch));
-      walk(*c, depth + 1, false);
-      key_.pop_back();
-    }
-    key_.resize(mark);
   }
 
   // What verify() adds on top of the lookups' checks: kmod's writers never

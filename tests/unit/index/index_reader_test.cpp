@@ -487,6 +487,20 @@ TEST_CASE("verify() accepts what the writer produces", "[index]") {
   }
 }
 
+// Found by tests/fuzz/index_reader: a key through a NUL label is listed by
+// for_each() but no lookup can reach it.
+TEST_CASE("verify() refuses a child under NUL", "[index]") {
+  // root: child table for labels 0..0 -> node at 18 holding one value "v".
+  const std::string file = kHead + be32(12 | C) + std::string(2, '\0') + be32(18 | V) + be32(1) + be32(0) + "v" + kNul;
+  Index index = load(file);
+  std::vector<std::string> keys;
+  index.for_each([&](std::string_view key, std::uint32_t, std::string_view) { keys.emplace_back(key); });
+  CHECK(keys == std::vector<std::string>{std::string(1, '\0')});
+  auto verified = index.verify();
+  REQUIRE_FALSE(verified.ok());
+  CHECK(verified.error().detail.find("child for the NUL character") != std::string::npos);
+}
+
 TEST_CASE("random byte corruption never crashes or hangs", "[index]") {
   std::vector<std::tuple<std::string, std::string, std::uint32_t>> entries;
   for (int i = 0; i < 60; ++i) {
