@@ -62,8 +62,8 @@
 /// it is left untouched when nothing was wrong. A walk that runs out of its
 /// visit allowance (a loop) stops at once; other damage only prunes the bad
 /// node. verify() checks the whole file up front, and more strictly (no node
-/// reachable twice, no empty non-root node), for callers that prefer to
-/// refuse a damaged index outright.
+/// reachable twice, no empty non-root node, no child under NUL, which no key
+/// can reach), for callers that prefer to refuse a damaged index outright.
 ///
 /// Lookups are const and keep no state, so one Index may be shared by threads.
 /// As with libkmod's mapping, truncating a file while it is open raises
@@ -74,11 +74,13 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "kmodx/diag.hpp"
 #include "kmodx/result.hpp"
 
 namespace kmodx {
@@ -174,6 +176,26 @@ class Index {
   const std::byte* data_ = nullptr;
   std::size_t size_ = 0;
   std::string name_;
+};
+
+/// Lookups treat a damaged part of an index as absent, as libkmod does. kmod
+/// says nothing about it, which leaves a user with "Module x not found" and
+/// no reason; kmodx's tools pass what a lookup found here, which reports the
+/// first damage of each index file once, as a warning naming the file and
+/// the offset.
+class IndexDamageReport {
+ public:
+  explicit IndexDamageReport(DiagnosticSink* sink) : sink_(sink) {}
+
+  /// \p damage as a lookup on \p index left it (code 0: nothing found).
+  void check(const Index& index, const Error& damage) {
+    if (damage.code == 0 || sink_ == nullptr || !reported_.insert(index.name()).second) return;
+    sink_->report(Severity::warning, damage.detail + " (damaged index, treated as not found; run depmod)");
+  }
+
+ private:
+  DiagnosticSink* sink_;
+  std::set<std::string> reported_;
 };
 
 }  // namespace kmodx

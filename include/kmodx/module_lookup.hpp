@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kmodx/index.hpp"
 #include "kmodx/result.hpp"
 
 namespace kmodx {
@@ -27,9 +28,24 @@ struct ModuleRef {
 /// directory, else relative to \p dirname.
 std::string module_file_path(std::string_view path, const std::string& dirname);
 
+/// One modules.dep line, which is also the value modules.dep.bin stores under
+/// a module's name: `<path>:[ <dependency path>]...`, dependencies nearest
+/// first. The views point into the line.
+struct DepLine {
+  std::string_view path;
+  std::vector<std::string_view> dependencies;
+};
+
+/// Splits \p line at its first ':'; blanks separate the dependencies. A line
+/// without ':' is all path and has no dependencies.
+DepLine split_dep_line(std::string_view line);
+
 class ModuleDirectory {
  public:
-  explicit ModuleDirectory(std::string dirname) : dirname_(std::move(dirname)) {}
+  /// Damage found in an index is reported to \p sink, if given
+  /// (IndexDamageReport).
+  explicit ModuleDirectory(std::string dirname, DiagnosticSink* sink = nullptr)
+      : dirname_(std::move(dirname)), damage_(sink) {}
   const std::string& dirname() const { return dirname_; }
 
   /// Full lookup: modules.dep.bin (exact, unless the name has a ':'),
@@ -61,6 +77,7 @@ class ModuleDirectory {
   std::string index_path(std::string_view file) const { return dirname_ + "/" + std::string(file); }
 
   std::string dirname_;
+  mutable IndexDamageReport damage_;
 };
 
 }  // namespace kmodx

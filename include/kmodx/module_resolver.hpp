@@ -81,6 +81,8 @@ class ModuleResolver {
   ModuleId object_for(const std::string& name, const std::string& alias);
   std::optional<std::string> dep_line(std::string_view name) const;
   std::vector<ModuleId> resolve_names(const std::vector<std::string>& names);
+  std::optional<std::string> exact(const std::optional<Index>& index, std::string_view key) const;
+  std::vector<IndexValue> wildcard(const std::optional<Index>& index, std::string_view query) const;
 
   std::string dirname_;
   const ModprobeConfig& config_;
@@ -88,6 +90,7 @@ class ModuleResolver {
   std::optional<Index> dep_index_, alias_index_, symbols_index_, builtin_index_, builtin_alias_index_;
   std::deque<ModuleObject> modules_;
   std::map<std::string, ModuleId> by_key_;
+  mutable IndexDamageReport damage_;
 };
 
 }  // namespace kmodx

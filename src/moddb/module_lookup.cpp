@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include "kmodx/index.hpp"
+#include "util/line_reader.hpp"
 #include "util/mapped_file.hpp"
 #include "util/names.hpp"
 
@@ -29,9 +30,19 @@ std::optional<Index> open_index(const std::string& path) {
 std::optional<std::string> ModuleDirectory::module_path(std::string_view name) const {
   auto index = open_index(index_path(kDepIndex));
   if (!index) return std::nullopt;
-  auto line = index->lookup_exact(name);
+  Error damage;
+  auto line = index->lookup_exact(name, &damage);
+  damage_.check(*index, damage);
   if (!line) return std::nullopt;
-  return module_file_path(std::string_view(*line).substr(0, line->find(':')), dirname_);
+  return module_file_path(split_dep_line(*line).path, dirname_);
+}
+
+DepLine split_dep_line(std::string_view line) {
+  DepLine dep;
+  std::size_t colon = line.find(':');
+  dep.path = line.substr(0, colon);
+  if (colon != std::string_view::npos) dep.dependencies = split_blanks(line.substr(colon + 1));
+  return dep;
 }
 
 std::string module_file_path(std::string_view path, const std::string& dirname) {
@@ -41,7 +52,11 @@ std::string module_file_path(std::string_view path, const std::string& dirname) 
 
 bool ModuleDirectory::in_builtin_index(std::string_view name) const {
   auto index = open_index(index_path(kBuiltinIndex));
-  return index && index->lookup_exact(name).has_value();
+  if (!index) return false;
+  Error damage;
+  const bool found = index->lookup_exact(name, &damage).has_value();
+  damage_.check(*index, damage);
+  return found;
 }
 
 void ModuleDirectory::complete(ModuleRef& module) const {
@@ -72,7 +87,10 @@ Result<std::vector<ModuleRef>> ModuleDirectory::lookup(std::string_view name) co
   auto from_index = [&](std::string_view file, bool builtin) {
     auto index = open_index(index_path(file));
     if (!index) return;
-    for (IndexValue& v : index->search_wildcard(q, nullptr, Index::ReadMode::stream)) {
+    Error damage;
+    std::vector<IndexValue> values = index->search_wildcard(q, &damage, Index::ReadMode::stream);
+    damage_.check(*index, damage);
+    for (IndexValue& v : values) {
       ModuleRef m{std::move(v.value), std::nullopt, q, builtin};
       complete(m);
       found.push_back(std::move(m));
@@ -105,7 +123,9 @@ std::optional<ModuleRef> ModuleDirectory::lookup_name(std::string_view name) con
   if (in_builtin_index(q)) return ModuleRef{q, std::nullopt, {}, true};
   auto index = open_index(index_path(kBuiltinAliasIndex));
   if (!index) return std::nullopt;
-  auto values = index->search_wildcard(q, nullptr, Index::ReadMode::stream);
+  Error damage;
+  auto values = index->search_wildcard(q, &damage, Index::ReadMode::stream);
+  damage_.check(*index, damage);
   if (values.empty()) return std::nullopt;
   return ModuleRef{std::move(values.front().value), std::nullopt, q, true};
 }

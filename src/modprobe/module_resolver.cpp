@@ -22,7 +22,7 @@ std::optional<Index> preload(const std::string& path) {
 }  // namespace
 
 ModuleResolver::ModuleResolver(std::string dirname, const ModprobeConfig& config, DiagnosticSink& sink)
-    : dirname_(std::move(dirname)), config_(config), sink_(sink) {
+    : dirname_(std::move(dirname)), config_(config), sink_(sink), damage_(&sink) {
   dep_index_ = preload(dirname_ + "/modules.dep.bin");
   alias_index_ = preload(dirname_ + "/modules.alias.bin");
   symbols_index_ = preload(dirname_ + "/modules.symbols.bin");
@@ -59,9 +59,23 @@ Result<ModuleId> ModuleResolver::from_path(std::string_view path) {
   return id;
 }
 
-std::optional<std::string> ModuleResolver::dep_line(std::string_view name) const {
-  if (!dep_index_) return std::nullopt;
-  return dep_index_->lookup_exact(name);
+std::optional<std::string> ModuleResolver::dep_line(std::string_view name) const { return exact(dep_index_, name); }
+
+// Lookups that report damage (IndexDamageReport in kmodx/index.hpp).
+std::optional<std::string> ModuleResolver::exact(const std::optional<Index>& index, std::string_view key) const {
+  if (!index) return std::nullopt;
+  Error damage;
+  auto value = index->lookup_exact(key, &damage);
+  damage_.check(*index, damage);
+  return value;
+}
+
+std::vector<IndexValue> ModuleResolver::wildcard(const std::optional<Index>& index, std::string_view query) const {
+  if (!index) return {};
+  Error damage;
+  auto values = index->search_wildcard(query, &damage);
+  damage_.check(*index, damage);
+  return values;
 }
 
 const std::optional<std::string>& ModuleResolver::path(ModuleId id) {
@@ -69,7 +83,7 @@ const std::optional<std::string>& ModuleResolver::path(ModuleId id) {
   if (!m.path_resolved) {
     m.path_resolved = true;
     if (auto line = dep_line(m.name)) {
-      m.path = module_file_path(std::string_view(*line).substr(0, line->find(':')), dirname_);
+      m.path = module_file_path(split_dep_line(*line).path, dirname_);
     }
   }
   return m.path;
@@ -79,9 +93,7 @@ const std::vector<ModuleId>& ModuleResolver::dependencies(ModuleId id) {
   if (!modules_[id].dependencies) {
     std::vector<ModuleId> deps;
     if (auto line = dep_line(modules_[id].name)) {
-      std::size_t colon = line->find(':');
-      std::string_view rest = colon == std::string::npos ? std::string_view{} : std::string_view(*line).substr(colon + 1);
-      std::vector<std::string_view> paths = split_blanks(rest);
+      const std::vector<std::string_view> paths = split_dep_line(*line).dependencies;
       // libkmod prepends while parsing: deepest dependency first.
       for (auto it = paths.rbegin(); it != paths.rend(); ++it) {
         std::string full = module_file_path(*it, dirname_);
@@ -104,7 +116,7 @@ bool ModuleResolver::is_builtin(ModuleId id) {
   const ModuleObject& m = modules_[id];
   if (m.builtin_from_lookup) return true;
   if (m.from_path || !builtin_index_) return false;
-  return builtin_index_->lookup_exact(m.name).has_value();
+  return exact(builtin_index_, m.name).has_value();
 }
 
 std::optional<std::string> ModuleResolver::options(ModuleId id) const {
@@ -169,8 +181,7 @@ Result<std::vector<ModuleId>> ModuleResolver::lookup(std::string_view name) {
   }
 
   auto from_index = [&](const std::optional<Index>& index, bool builtin) {
-    if (!index) return;
-    for (IndexValue& v : index->search_wildcard(q)) {
+    for (IndexValue& v : wildcard(index, q)) {
       ModuleId id = object_for(v.value, q);
       if (builtin) modules_[id].builtin_from_lookup = true;
       found.push_back(id);
@@ -200,7 +211,7 @@ Result<std::vector<ModuleId>> ModuleResolver::lookup(std::string_view name) {
   from_index(alias_index_, false);
   if (!found.empty()) return found;
   // 6. modules.builtin.bin, exact.
-  if (builtin_index_ && builtin_index_->lookup_exact(q)) {
+  if (exact(builtin_index_, q)) {
     ModuleId id = object_for(q, {});
     modules_[id].builtin_from_lookup = true;
     found.push_back(id);

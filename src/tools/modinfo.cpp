@@ -258,7 +258,7 @@ int modinfo_main(std::string_view prog, int argc, char** argv) {
   }
   std::string release =
       settings->kernel_version.empty() ? running_kernel_release() : settings->kernel_version;
-  ModuleDirectory dir(settings->basedir + KMODX_MODULE_DIRECTORY + "/" + release);
+  ModuleDirectory dir(settings->basedir + KMODX_MODULE_DIRECTORY + "/" + release, &log);
   Printer printer(*settings, log);
 
   bool failed = false;

@@ -136,7 +136,7 @@ int rmmod_main(std::string_view prog, int argc, char** argv) {
   const std::string module_dir = default_module_dir();
   auto backend = open_tool_backend(log, o->backend, module_dir);
   if (!backend) return 1;
-  ModuleDirectory dir(module_dir);
+  ModuleDirectory dir(module_dir, &log);
   int failures = 0;
   for (const std::string& arg : args) {
     struct stat st {};
