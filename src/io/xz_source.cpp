@@ -2,6 +2,7 @@
 #include <lzma.h>
 
 #include <cerrno>
+#include <optional>
 #include <string>
 
 #include "io/decompressors.hpp"
@@ -29,25 +30,50 @@ struct ThreadDecoder {
   ~ThreadDecoder() { lzma_end(&stream); }
 };
 
-// The uncompressed size of the last .xz stream in \p input, read from its
-// index (kbuild writes one stream), or 0 when the footer or index does not
-// decode. Only a hint for the first allocation: decoding checks everything.
-std::uint64_t declared_size(std::span<const std::byte> input) {
-  const auto* bytes = reinterpret_cast<const uint8_t*>(input.data());
-  if (input.size() < 2 * LZMA_STREAM_HEADER_SIZE) return 0;
+// The uncompressed size of one .xz stream ending at \p end, from its index,
+// and where that stream starts; nullopt when its footer or index does not
+// decode.
+struct StreamExtent {
+  std::uint64_t uncompressed;
+  std::size_t start;
+};
+std::optional<StreamExtent> stream_ending_at(const uint8_t* bytes, std::size_t end) {
+  if (end < 2 * LZMA_STREAM_HEADER_SIZE) return std::nullopt;
   lzma_stream_flags footer;
-  if (lzma_stream_footer_decode(&footer, bytes + input.size() - LZMA_STREAM_HEADER_SIZE) != LZMA_OK) return 0;
+  if (lzma_stream_footer_decode(&footer, bytes + end - LZMA_STREAM_HEADER_SIZE) != LZMA_OK) return std::nullopt;
   const std::uint64_t index_size = footer.backward_size;
-  if (index_size > input.size() - 2 * LZMA_STREAM_HEADER_SIZE) return 0;
+  if (index_size > end - 2 * LZMA_STREAM_HEADER_SIZE) return std::nullopt;
   lzma_index* index = nullptr;
   std::uint64_t memlimit = std::uint64_t{1} << 24;
-  std::size_t pos = input.size() - LZMA_STREAM_HEADER_SIZE - index_size;
-  if (lzma_index_buffer_decode(&index, &memlimit, nullptr, bytes, &pos, input.size() - LZMA_STREAM_HEADER_SIZE) !=
-      LZMA_OK)
-    return 0;
+  std::size_t pos = end - LZMA_STREAM_HEADER_SIZE - index_size;
+  if (lzma_index_buffer_decode(&index, &memlimit, nullptr, bytes, &pos, end - LZMA_STREAM_HEADER_SIZE) != LZMA_OK)
+    return std::nullopt;
   const std::uint64_t size = lzma_index_uncompressed_size(index);
+  const std::uint64_t stream_size = lzma_index_stream_size(index);
   lzma_index_end(index, nullptr);
-  return size;
+  if (stream_size > end) return std::nullopt;
+  return StreamExtent{size, static_cast<std::size_t>(end - stream_size)};
+}
+
+// The uncompressed size the indexes of the concatenated .xz streams of
+// \p input declare (kbuild writes one stream), or 0 when one of them does
+// not decode. Only a hint: decoding checks everything. It sizes the first
+// allocation, and lets a bomb (a small file declaring gigabytes) fail at
+// once instead of after decompressing up to the limit.
+std::uint64_t declared_size(std::span<const std::byte> input) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(input.data());
+  std::size_t end = input.size();
+  std::uint64_t total = 0;
+  while (end > 0) {
+    // Stream padding: zero bytes in multiples of four.
+    while (end >= 4 && bytes[end - 1] == 0 && bytes[end - 2] == 0 && bytes[end - 3] == 0 && bytes[end - 4] == 0)
+      end -= 4;
+    const std::optional<StreamExtent> stream = stream_ending_at(bytes, end);
+    if (!stream || stream->start >= end) return 0;
+    total += stream->uncompressed;
+    end = stream->start;
+  }
+  return total;
 }
 
 }  // namespace
@@ -59,7 +85,10 @@ Result<void> decompress_xz(std::span<const std::byte> input, std::uint64_t limit
   // LZMA_CONCATENATED as libkmod: several .xz streams back to back are one file.
   lzma_ret r = lzma_stream_decoder(&strm, UINT64_MAX, LZMA_CONCATENATED);
   if (r != LZMA_OK) return make_error(EINVAL, std::string("xz: ") + lzma_reason(r));
-  if (const std::uint64_t hint = declared_size(input); hint > 0 && hint < limit)
+  if (const std::uint64_t hint = declared_size(input); hint > limit)
+    return make_error(EFBIG, "xz: the streams declare " + std::to_string(hint) + " bytes, more than the " +
+                                 std::to_string(limit) + "-byte limit");
+  else if (hint > 0)
     out.reserve(static_cast<std::size_t>(hint) + 1);
   strm.next_in = reinterpret_cast<const uint8_t*>(input.data());
   strm.avail_in = input.size();

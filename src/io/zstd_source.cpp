@@ -19,12 +19,32 @@ ZSTD_DCtx* thread_context() {
 
 Error zstd_error(std::size_t code) { return make_error(EINVAL, std::string("zstd: ") + ZSTD_getErrorName(code)); }
 
+// The sum of the content sizes the frames of \p input declare, as far as
+// they declare one and can be walked (a hint, never trusted for decoding).
+std::uint64_t declared_size(std::span<const std::byte> input) {
+  std::uint64_t total = 0;
+  for (std::size_t pos = 0; pos < input.size();) {
+    const unsigned long long content = ZSTD_getFrameContentSize(input.data() + pos, input.size() - pos);
+    const std::size_t frame = ZSTD_findFrameCompressedSize(input.data() + pos, input.size() - pos);
+    if (content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR || ZSTD_isError(frame)) break;
+    total += content;
+    pos += frame;
+  }
+  return total;
+}
+
 }  // namespace
 
 Result<void> decompress_zstd(std::span<const std::byte> input, std::uint64_t limit, ByteBuffer& out) {
   ZSTD_DCtx* dctx = thread_context();
   if (dctx == nullptr) return make_error(ENOMEM, "zstd: cannot allocate a decompression context");
   ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+
+  // Frames that declare more than the limit altogether: a bomb, refused
+  // before anything is decompressed.
+  if (const std::uint64_t total = declared_size(input); total > limit)
+    return make_error(EFBIG, "zstd: the frames declare " + std::to_string(total) + " bytes, more than the " +
+                                 std::to_string(limit) + "-byte limit");
 
   // The usual case, one frame that declares its size (zstd's CLI and kbuild
   // write one): decode in one call straight into a buffer of that size.
