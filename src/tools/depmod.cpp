@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
@@ -53,6 +54,8 @@ std::string make_absolute(const std::string& path) {
   return std::filesystem::current_path(ec).string() + "/" + path;
 }
 
+constexpr unsigned kMaxJobs = 1024;
+
 // Returns false to exit with \p exit_code.
 bool parse(std::string_view prog, int argc, char** argv, Settings& s, ToolLog& log, int& exit_code) {
   po::options_description desc;
@@ -61,7 +64,7 @@ bool parse(std::string_view prog, int argc, char** argv, Settings& s, ToolLog& l
       "config,C", po::value<std::string>(), "")("symvers,E", po::value<std::string>(), "")(
       "filesyms,F", po::value<std::string>(), "")("errsyms,e", "")("show,n", "")("dry-run", "")(
       "symbol-prefix,P", po::value<std::string>(), "")("verbose,v", "")("warn,w", "")(
-      "jobs,j", po::value<unsigned>(), "")("version,V", "")("help,h", "")
+      "jobs,j", po::value<std::string>(), "")("version,V", "")("help,h", "")
       // kmod 30's deprecated options: accepted, ignored, warned about.
       ("unresolved-error,u", "")("quiet,q", "")("root,r", "")("map", "");
   auto cl = parse_command_line(prog, argc, argv, desc);
@@ -87,7 +90,19 @@ bool parse(std::string_view prog, int argc, char** argv, Settings& s, ToolLog& l
     }
     else if (n == "verbose") ++s.verbose;
     else if (n == "warn") s.warn = true;
-    else if (n == "jobs") s.jobs = std::stoul(o.value);
+    else if (n == "jobs") {
+      // A thread count, not whatever stoul() makes of "-1" (4294967295).
+      unsigned jobs = 0;
+      const char* end = o.value.data() + o.value.size();
+      auto [ptr, ec] = std::from_chars(o.value.data(), end, jobs);
+      if (ec != std::errc() || ptr != end || jobs < 1 || jobs > kMaxJobs) {
+        log.report(Severity::fatal, "-j takes a number of threads from 1 to " + std::to_string(kMaxJobs) +
+                                        ", not '" + o.value + "'");
+        exit_code = 1;
+        return false;
+      }
+      s.jobs = jobs;
+    }
     else if (n == "version") { print_version(); exit_code = 0; return false; }
     else if (n == "help") { print_depmod_help(prog); exit_code = 0; return false; }
     else log.warning("Ignored deprecated option " + o.spelling);
