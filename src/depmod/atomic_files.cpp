@@ -31,10 +31,13 @@ int make_directories(const std::string& dir) {
   return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
 }
 
-// "<name>.<pid>.<usec>.<sec>", older than ten minutes, whose pid is not a
-// live process: left behind by a depmod that was killed. The age guards a
-// depmod in another pid namespace, whose pid means nothing here. Only
-// called under the directory lock.
+// "<name>.<pid>.<usec>.<sec>" whose pid is not a live process: left behind
+// by a depmod that was killed. Only called under the directory lock, which
+// every kmodx depmod holds while its temporaries exist (in any pid
+// namespace: the lock is on the directory), so a temporary seen here is
+// either abandoned or kmod's own depmod's, whose pid is alive. (A kmod
+// depmod of another pid namespace writing the same directory at the same
+// moment is not protected; two kmod depmods racing there tear files anyway.)
 bool is_stale_temporary(int dirfd, std::string_view name) {
   if (!name.starts_with("modules.")) return false;
   std::size_t dots[3];
@@ -49,8 +52,7 @@ bool is_stale_temporary(int dirfd, std::string_view name) {
   const pid_t pid = static_cast<pid_t>(std::strtol(std::string(name.substr(dots[2] + 1)).c_str(), nullptr, 10));
   if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) return false;
   struct stat st {};
-  return ::fstatat(dirfd, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-         st.st_mtime < ::time(nullptr) - 600;
+  return ::fstatat(dirfd, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
 }
 
 void remove_stale_temporaries(int dirfd) {

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
-// Publishing a set of files so that readers never see a torn one, nor a mix
-// of old and new: each is written to a temporary file in the target
-// directory, named as kmod 30 names them ("<name>.<pid>.<usec>.<sec>"), and
-// only when all are complete are they renamed over the old files. The
+// Publishing a set of files so that readers never see a torn one: each is
+// written to a temporary file in the target directory, named as kmod 30
+// names them ("<name>.<pid>.<usec>.<sec>"), and only when all are complete
+// are they renamed over the old files, one rename each. A reader (or a
+// crash) between two renames sees some files old and the others new, each
+// of them whole; an error before the renames leaves every old file. The
 // directory is flock()ed meanwhile, so concurrent kmodx runs take turns, and
-// temporaries that a killed run left behind (their pid no longer alive, and
-// older than ten minutes) are removed.
+// temporaries that a killed run left behind (their pid no longer alive) are
+// removed by the next run.
 
 #include <string>
 #include <vector>
