@@ -72,7 +72,7 @@ constexpr std::uint64_t kAllOnes = 0xffffffffffffffffULL;
 
 TEST_CASE("ModuleElf: class, byte order and machine come from the header", "[elf]") {
   FOR_EACH_ELF_FORMAT();
-  const std::uint16_t machine = GENERATE(kEmX86_64, kEmAarch64, kEmSparcv9, kEm386, 0xbeef);
+  const std::uint16_t machine = GENERATE(as<std::uint16_t>{}, kEmX86_64, kEmAarch64, kEmSparcv9, kEm386, 0xbeef);
   ElfImage img = ElfBuilder(fmt, machine).modinfo("license=GPL").build();
   auto elf = ModuleElf::parse(img.span(), "mod.ko");
   KMODX_REQUIRE_OK(elf);
@@ -511,7 +511,7 @@ TEST_CASE("dependencies: a __versions size not a multiple of 64 is ignored", "[e
 
 TEST_CASE("dependencies: SPARC skips STT_REGISTER symbols, other machines do not", "[elf]") {
   FOR_EACH_ELF_FORMAT();
-  const std::uint16_t machine = GENERATE(kEmSparc, kEmSparcv9, kEmX86_64, kEmPpc64);
+  const std::uint16_t machine = GENERATE(as<std::uint16_t>{}, kEmSparc, kEmSparcv9, kEmX86_64, kEmPpc64);
   const bool sparc = machine == kEmSparc || machine == kEmSparcv9;
   INFO("machine " << machine);
   ElfImage img = ElfBuilder(fmt, machine)
