@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Rebuilds the seed corpora of tests/fuzz/corpus/ from the fixture modules
+# (tests/fixtures/build-fixtures.sh), Debian's current kernel image package
+# (tests/cli/debian-tree.sh) and the fixture configuration files. The seeds
+# are committed; run this only to refresh them, then check their total size
+# stays small (a few hundred KiB).
+#
+# usage: make-seeds.sh KMODX_BINARY
+set -euo pipefail
+export LC_ALL=C
+[ $# -eq 1 ] || { sed -n '3,9p' "$0" >&2; exit 2; }
+kmodx=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+corpus=$here/corpus
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+rm -rf "$corpus"
+for t in module_elf signature decompress_xz decompress_zstd decompress_gzip index_reader modprobe_config \
+	kernel_cmdline depmod_config modules_dep modules_order modules_builtin; do
+	mkdir -p "$corpus/$t"
+done
+# A seed's name is a digest of its bytes: identical seeds collapse.
+put() { # target file
+	cp "$2" "$corpus/$1/$(sha1sum <"$2" | cut -c1-16)"
+}
+put_text() { # target text
+	printf '%s' "$2" >"$work/text"
+	put "$1" "$work/text"
+}
+
+# ---- modules: fixtures (debug info stripped: small), Debian's smallest signed ones, synthesized 32-bit
+kver=$(bash "$repo/tests/fixtures/build-fixtures.sh" "$work/fx" | tail -1)
+fxdir=$work/fx/lib/modules/$kver
+eval "$(bash "$repo/tests/cli/debian-tree.sh")"
+deb=$ROOT_plain/lib/modules/$KVER
+mkdir -p "$work/ko"
+for m in kx_info kx_params kx_ns_export kx_pci kx_signed kx_usb; do
+	f=$(find "$fxdir" -name "$m.ko" | head -1)
+	if [ "$m" = kx_signed ]; then cp "$f" "$work/ko/$m.ko"; else strip --strip-debug -o "$work/ko/$m.ko" "$f"; fi
+done
+find "$deb" -name '*.ko' -size -9k | sort | head -4 | while read -r f; do cp "$f" "$work/ko/deb-${f##*/}"; done
+python3 "$repo/tests/tools/synth-module.py" "$work/ko/synth32.ko" \
+	'{"m32": true, "modinfo": ["license=GPL", "alias=pci:v*d*", "depends=a,b"], "exports": ["f1"], "crcs": {"f1": 7}, "needs": ["printk"], "versions": {"printk": 3}}'
+python3 "$repo/tests/tools/synth-module.py" "$work/ko/synth64.ko" \
+	'{"modinfo": ["license=GPL", "vermagic=6.1.0 SMP", "alias=usb:v*"], "exports": ["g1", "g2"], "needs": ["h"], "weak": ["w"], "versions": {"h": 9}}'
+objcopy -O elf64-big "$work/ko/synth64.ko" "$work/ko/synth64-be.ko" 2>/dev/null || true
+for f in "$work"/ko/*.ko; do put module_elf "$f"; done
+
+# ---- signature trailers: the last 2 KiB of signed modules
+for f in "$work"/ko/kx_signed.ko "$work"/ko/deb-*.ko; do
+	tail -c 2048 "$f" >"$work/tail"
+	put signature "$work/tail"
+done
+
+# ---- decompressors: a leading even byte = raw stream, odd = plain data to round-trip
+for f in "$work/ko/synth64.ko" "$work/ko/kx_info.ko"; do
+	for c in xz:decompress_xz zstd:decompress_zstd gzip:decompress_gzip; do
+		tool=${c%%:*} t=${c#*:}
+		case $tool in
+		xz) opts=(--check=crc32 --lzma2=dict=1MiB) ;;
+		zstd) opts=(-q -19) ;;
+		gzip) opts=(-n -9) ;;
+		esac
+		{ printf '\0'; "$tool" "${opts[@]}" -c "$f"; } >"$work/z"
+		put "$t" "$work/z"
+	done
+done
+for t in decompress_xz decompress_zstd decompress_gzip; do
+	{ printf '\1'; head -c 512 "$work/ko/synth64.ko"; } >"$work/z"
+	put "$t" "$work/z"
+done
+
+# ---- indexes: kmod 30's (post-order) of the fixture tree, kmodx's (pre-order)
+for f in modules.dep.bin modules.alias.bin modules.symbols.bin modules.builtin.bin modules.builtin.alias.bin; do
+	put index_reader "$fxdir/$f"
+done
+"$kmodx" depmod -b "$work/fx" -o "$work/ours" "$kver"
+for f in modules.dep.bin modules.alias.bin modules.symbols.bin; do
+	put index_reader "$work/ours/lib/modules/$kver/$f"
+done
+
+# ---- text inputs
+put modules_dep "$fxdir/modules.dep"
+head -n 60 "$deb/modules.dep" >"$work/t" && put modules_dep "$work/t"
+put modules_order "$fxdir/modules.order"
+head -n 80 "$deb/modules.order" >"$work/t" && put modules_order "$work/t"
+put modules_builtin "$fxdir/modules.builtin"
+head -n 80 "$deb/modules.builtin" >"$work/t" && put modules_builtin "$work/t"
+head -c 6000 "$deb/modules.builtin.modinfo" >"$work/t" && put modules_builtin "$work/t"
+
+# ---- configuration
+for f in "$repo"/tests/fixtures/modprobe.d/*/*; do put modprobe_config "$f"; done
+put_text modprobe_config $'alias a* b\noptions m p=1 \\\n  q="x y"\nsoftdep m pre: a b post: c\nweakdep m d\ninstall m /bin/true\nblacklist z\n'
+put_text kernel_cmdline 'BOOT_IMAGE=/vmlinuz root=UUID=1 ro quiet kx_params.p_int=7 modprobe.blacklist=a,b'
+put_text kernel_cmdline 'm.p="a b" "n.q=c d" x-y.z=1 .a=b c. d.e'
+put_text depmod_config $'search updates extra built-in external\noverride kx_base 6.1.0-56-amd64 updates\nexternal 6.* /opt/mods\nexclude build source .git\n'
+put_text depmod_config $'# comment\noverride a * extra\\\n  more\ninclude x\nmake_map_files\nbogus line\n'
+du -sh "$corpus"
