@@ -36,7 +36,10 @@ class ModuleSearch {
       return code;
     }
     std::string buffer = path;
+    struct stat st {};
+    if (::fstat(::dirfd(dir), &st) == 0) ancestors_.emplace_back(st.st_dev, st.st_ino);
     walk(dir, buffer);
+    ancestors_.clear();
     ::closedir(dir);
     return 0;
   }
@@ -53,6 +56,11 @@ class ModuleSearch {
   bool skipped(std::string_view name) const {
     if (name == "." || name == ".." || name == "build" || name == "source") return true;
     return std::find(config_.excludes.begin(), config_.excludes.end(), name) != config_.excludes.end();
+  }
+
+  // Whether the directory \p st is one the walk is inside already.
+  bool on_walk(const struct stat& st) const {
+    return std::find(ancestors_.begin(), ancestors_.end(), std::pair{st.st_dev, st.st_ino}) != ancestors_.end();
   }
 
   void walk(DIR* dir, std::string& path) {
@@ -94,13 +102,24 @@ class ModuleSearch {
                                             ", O_RDONLY): " + errno_text(errno));
           continue;
         }
+        // A symlink back up the tree (kernel/loop -> ..) would be walked
+        // until the path outgrows PATH_MAX, finding every module again on
+        // the way, or until the stack gives out.
+        struct stat dir_st {};
+        if (::fstat(fd, &dir_st) == 0 && on_walk(dir_st)) {
+          sink_.report(Severity::error, "could not open directory " + path + ": " + errno_text(ELOOP));
+          ::close(fd);
+          continue;
+        }
         DIR* sub = ::fdopendir(fd);
         if (sub == nullptr) {
           sink_.report(Severity::error, "fdopendir(" + std::to_string(fd) + "): " + errno_text(errno));
           ::close(fd);
           continue;
         }
+        ancestors_.emplace_back(dir_st.st_dev, dir_st.st_ino);
         walk(sub, path);
+        ancestors_.pop_back();
         ::closedir(sub);
       } else if (has_module_extension(name)) {
         add_file(path, base);
@@ -182,6 +201,7 @@ class ModuleSearch {
   const std::function<void(const std::string&)>& on_accepted_;
   std::vector<std::optional<ModuleRecord>> found_;
   std::unordered_map<std::string, std::size_t> by_name_;
+  std::vector<std::pair<dev_t, ino_t>> ancestors_;  // directories the walk is inside
 };
 
 }  // namespace
