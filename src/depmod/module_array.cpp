@@ -38,10 +38,10 @@ void order_module_array(std::vector<ModuleRecord>& modules, const std::string& d
                 "could not open modules.order at " + dirname + ": " + std::strerror(content.error().code));
     return;
   }
-  // As libkmod: a line that lacks its newline voids the file.
+  // As depmod: a line that misses its newline voids the file.
   const ModulesOrder order_file = parse_modules_order(*content);
-  if (order_file.unterminated_line != 0) {
-    sink.report(Severity::error, dirname + "/modules.order:" + std::to_string(order_file.unterminated_line) +
+  if (order_file.corrupted_line != 0) {
+    sink.report(Severity::error, dirname + "/modules.order:" + std::to_string(order_file.corrupted_line) +
                                      " corrupted line misses '\\n'");
     return;
   }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "depmod/text_inputs.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "util/names.hpp"
@@ -12,13 +13,23 @@ using index::TrieBuilder;
 ModulesOrder parse_modules_order(std::string_view content) {
   ModulesOrder order;
   for (std::size_t pos = 0; pos < content.size();) {
+    // What one fgets() call returns: up to and including '\n', at most
+    // kOrderLineBuffer - 1 bytes; then strlen() of that.
     std::size_t nl = content.find('\n', pos);
-    if (nl == std::string_view::npos) {
-      order.unterminated_line = order.lines.size() + 1;
+    std::size_t end = nl == std::string_view::npos ? content.size() : nl + 1;
+    end = std::min(end, pos + kOrderLineBuffer - 1);
+    const std::string_view chunk = content.substr(pos, end - pos);
+    pos = end;
+    const std::string_view line = chunk.substr(0, chunk.find('\0'));
+    if (line.empty()) {
+      order.lines.emplace_back();
+      continue;
+    }
+    if (line.back() != '\n') {
+      order.corrupted_line = order.lines.size() + 1;
       break;
     }
-    order.lines.push_back(content.substr(pos, nl - pos));
-    pos = nl + 1;
+    order.lines.push_back(line.substr(0, line.size() - 1));
   }
   return order;
 }

@@ -22,12 +22,17 @@
 
 namespace kmodx::depmod {
 
+/// modules.order as depmod reads it: fgets() into a PATH_MAX buffer, so a
+/// line of PATH_MAX - 1 bytes or more, or one holding a NUL byte, reads as a
+/// line that "misses '\n'", and so does a last line without one. Such a
+/// line voids the whole file (depmod reports it and keeps the hash order).
+/// A line starting with NUL reads as empty and ranks nothing.
 struct ModulesOrder {
   std::vector<std::string_view> lines;  ///< views into the parsed text, without '\n'
-  /// 1-based number of a last line that lacks its '\n' (libkmod then
-  /// ignores the whole file); 0 when every line is complete.
-  std::size_t unterminated_line = 0;
+  /// 1-based number of the first line that misses its '\n'; 0: none.
+  std::size_t corrupted_line = 0;
 };
+inline constexpr std::size_t kOrderLineBuffer = 4096;  // PATH_MAX
 ModulesOrder parse_modules_order(std::string_view content);
 
 /// modules.builtin.bin for the text of modules.builtin: the normalised base
