@@ -37,7 +37,7 @@ struct DepLine {
 };
 
 /// Splits \p line at its first ':'; blanks separate the dependencies. A line
-/// without ':' is all path and has no dependencies.
+/// without ':' gives neither a path nor dependencies, as in libkmod.
 DepLine split_dep_line(std::string_view line);
 
 class ModuleDirectory {

@@ -34,14 +34,17 @@ std::optional<std::string> ModuleDirectory::module_path(std::string_view name) c
   auto line = index->lookup_exact(name, &damage);
   damage_.check(*index, damage);
   if (!line) return std::nullopt;
-  return module_file_path(split_dep_line(*line).path, dirname_);
+  const DepLine dep = split_dep_line(*line);
+  if (dep.path.empty()) return std::nullopt;
+  return module_file_path(dep.path, dirname_);
 }
 
 DepLine split_dep_line(std::string_view line) {
   DepLine dep;
   std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return dep;  // libkmod gives such a module no path
   dep.path = line.substr(0, colon);
-  if (colon != std::string_view::npos) dep.dependencies = split_blanks(line.substr(colon + 1));
+  dep.dependencies = split_blanks(line.substr(colon + 1));
   return dep;
 }
 

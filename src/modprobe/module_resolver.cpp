@@ -83,7 +83,7 @@ const std::optional<std::string>& ModuleResolver::path(ModuleId id) {
   if (!m.path_resolved) {
     m.path_resolved = true;
     if (auto line = dep_line(m.name)) {
-      m.path = module_file_path(split_dep_line(*line).path, dirname_);
+      if (const DepLine dep = split_dep_line(*line); !dep.path.empty()) m.path = module_file_path(dep.path, dirname_);
     }
   }
   return m.path;

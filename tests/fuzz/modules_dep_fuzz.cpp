@@ -27,8 +27,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     const DepLine dep = split_dep_line(line);
     FUZZ_EXPECT(line.starts_with(dep.path));
+    FUZZ_EXPECT(dep.path.empty() || line[dep.path.size()] == ':');
     for (std::string_view d : dep.dependencies) (void)module_file_path(d, "/lib/modules/fuzz");
-    auto name = path_to_modname(dep.path);
+    auto name = path_to_modname(line.substr(0, line.find(':')));
     if (!name || name->empty()) continue;
     auto inserted = trie.insert(*name, line, priority++);
     if (inserted) first_line.emplace(*name, std::string(line));
