@@ -4,6 +4,7 @@
 depmod and modinfo, by generating C and compiling it with gcc -c.
 
 usage: synth-module.py OUT.ko SPEC-JSON
+       synth-module.py OUT.ko @SPEC-FILE   (the JSON in a file, for big specs)
 
 SPEC keys (all optional):
   modinfo   list of "key=value" strings, each a NUL-terminated .modinfo record
@@ -67,7 +68,11 @@ def source(spec):
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
-    out, spec = sys.argv[1], json.loads(sys.argv[2])
+    out, spec = sys.argv[1], sys.argv[2]
+    if spec.startswith('@'):
+        with open(spec[1:]) as f:
+            spec = f.read()
+    spec = json.loads(spec)
     fd, path = tempfile.mkstemp(suffix='.c')
     try:
         with os.fdopen(fd, 'w') as f:
