@@ -37,10 +37,54 @@ void report_skipped(DiagnosticSink& sink, ConfigListEvent event, const std::stri
   }
 }
 
+// glibc's regcomp() expands repetitions by copying the expression tree, so
+// a short hostile pattern ("a**+++..." or "a{255}{255}{255}") takes
+// gigabytes. A kernel version pattern never needs that: the product of the
+// counts its repetitions allow (2 for *, + and ?, the bound + 1 for an
+// interval) must stay below kMaxRepetitionProduct, and its length below
+// kMaxPatternLength.
+constexpr std::size_t kMaxPatternLength = 256;
+constexpr double kMaxRepetitionProduct = 4096;
+
+bool pattern_too_complex(std::string_view pattern) {
+  if (pattern.size() > kMaxPatternLength) return true;
+  double product = 1;
+  bool in_bracket = false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      ++i;
+    } else if (in_bracket) {
+      if (c == ']') in_bracket = false;
+    } else if (c == '[') {
+      in_bracket = true;
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;  // "[]...]"
+    } else if (c == '*' || c == '+' || c == '?') {
+      product *= 2;
+    } else if (c == '{') {
+      std::size_t close = pattern.find('}', i);
+      std::string_view body = pattern.substr(i + 1, close == std::string_view::npos ? 0 : close - i - 1);
+      double bound = 0;
+      for (char d : body) bound = (d >= '0' && d <= '9') ? bound * 10 + (d - '0') : 0;
+      product *= bound + 1;
+      if (close != std::string_view::npos) i = close;
+    }
+    if (product > kMaxRepetitionProduct) return true;
+  }
+  return false;
+}
+
 // "*" matches every version; anything else is an unanchored POSIX extended
-// regular expression, and one that does not compile matches nothing.
-bool kernel_matches(const std::string& pattern, const std::string& kernel_version) {
+// regular expression, and one that does not compile matches nothing, as
+// does one too complex to compile safely (reported).
+bool kernel_matches(const std::string& pattern, const std::string& kernel_version, DiagnosticSink& sink,
+                    const std::string& where) {
   if (pattern == "*") return true;
+  if (pattern_too_complex(pattern)) {
+    sink.report(Severity::error, where + "kernel version pattern too complex, matches nothing: " +
+                                     pattern.substr(0, 64) + (pattern.size() > 64 ? "..." : ""));
+    return false;
+  }
   regex_t re;
   if (::regcomp(&re, pattern.c_str(), REG_EXTENDED | REG_NOSUB) != 0) return false;
   bool match = ::regexec(&re, kernel_version.c_str(), 0, nullptr, 0) == 0;
@@ -94,7 +138,7 @@ void parse_depmod_config_text(std::string_view text, const std::string& path, co
     } else if (cmd == "override") {
       if (t.size() < 4) {
         syntax_error = true;
-      } else if (!kernel_matches(t[2], kernel_version)) {
+      } else if (!kernel_matches(t[2], kernel_version, sink, where)) {
         sink.report(Severity::info, where + "override kernel did not match " + t[2]);
       } else {
         config.overrides.push_back(t[3] + "/" + t[1]);
@@ -102,7 +146,7 @@ void parse_depmod_config_text(std::string_view text, const std::string& path, co
     } else if (cmd == "external") {
       if (t.size() < 3) {
         syntax_error = true;
-      } else if (!kernel_matches(t[1], kernel_version)) {
+      } else if (!kernel_matches(t[1], kernel_version, sink, where)) {
         sink.report(Severity::info, where + "external directory did not match " + t[1]);
       } else {
         config.externals.push_back(t[2]);

@@ -294,6 +294,12 @@ for conf in line-1mib nul continuation search-1mib continuation-depmod; do
 	new_tree
 	check "depmod-config-$conf" same 0 '' depmod -C "corpus/$conf.conf" -b "$R" "$KV"
 done
+# A kernel version pattern whose compilation takes about 1 GiB in glibc
+# (found by tests/fuzz/depmod_config): kmodx refuses to compile it. (kmod 30
+# grew past 12 GB in a minute on it; not run here.)
+new_tree
+check depmod-config-regex-bomb ours 0 "regex-bomb\\.conf:1: kernel version pattern too complex, matches nothing" \
+	depmod -C corpus/regex-bomb.conf -b "$R" "$KV"
 # An unreadable directory, for a user who cannot read it (root reads all).
 new_tree
 mkdir -p "$M/kernel/secret" && cp "$C/other.ko" "$M/kernel/secret/" && chmod 000 "$M/kernel/secret"

@@ -141,6 +141,8 @@ def main():
     write('nul.conf', b'alias a\0lias kx_base\nalias b kx_base\0junk\n\0\0\0\noptions kx_base x=1\n')
     write('continuation.conf', b'alias c kx_base \\\nalias d kx_base \\')
     write('continuation-depmod.conf', b'search updates \\\nbuilt-in \\')
+    # glibc's regcomp() needs about 1 GiB for this kernel version pattern.
+    write('regex-bomb.conf', b'external 6.**' + b'+' * 100 + b' /nonexistent\n')
     write('modules.order-1mib', b'kernel/' + b'd' * (1 << 20) + b'/base.ko\nkernel/base.ko\n')
 
     # modules.dep.bin sources (`kmodx-index-tool build` input: key, priority,
