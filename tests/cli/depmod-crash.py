@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Crash consistency of depmod's outputs.
+
+usage: depmod-crash.py KMODX INDEX_TOOL
+
+On a copy of Debian's module tree (tests/cli/debian-full-trees.sh; the
+cloud tree by default, KMODX_CRASH_TREE=amd64 for the big one), an "old"
+database is written with a configuration that leaves out some modules, and
+the "new" one the same run gives without it. Then, KMODX_CRASH_KILLS times
+(default 200): the old database is put back, `depmod` is started and killed
+with SIGKILL at a random moment, and
+
+  * every output file must be byte for byte the complete old or the complete
+    new version, and every .bin must pass `INDEX_TOOL verify`;
+  * the next, uninterrupted run must succeed, leave no temporary file
+    (<name>.<pid>.<usec>.<sec>) and give exactly the new database.
+
+Half of the kill moments are spread over the whole run, half over the
+window in which a calibration run was seen writing its files. The summary
+says how many kills landed before, during and after the writing; the test
+fails unless some landed during it, so it cannot pass without testing
+what it is for.
+"""
+import os
+import random
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+OUTPUTS = ['modules.dep', 'modules.dep.bin', 'modules.alias', 'modules.alias.bin', 'modules.softdep',
+           'modules.weakdep', 'modules.symbols', 'modules.symbols.bin', 'modules.builtin.bin',
+           'modules.builtin.alias.bin', 'modules.devname']
+TEMPORARY = re.compile(r'^modules\..*\.[0-9]+\.[0-9]+\.[0-9]+$')
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    kmodx, itool = (os.path.realpath(a) for a in sys.argv[1:])
+    here = os.path.dirname(os.path.realpath(__file__))
+    flavour = os.environ.get('KMODX_CRASH_TREE', 'cloud')
+    kills = int(os.environ.get('KMODX_CRASH_KILLS', '200'))
+    rng = random.Random(int(os.environ.get('KMODX_CRASH_SEED', '1')))
+
+    trees = subprocess.run(['bash', os.path.join(here, 'debian-full-trees.sh')], check=True,
+                           capture_output=True, text=True).stdout
+    env = dict(re.findall(r"^(\w+)='?([^'\n]*)'?$", trees, re.M))
+    src_root, kver = env['ROOT_%s_plain' % flavour], env['KVER_%s' % flavour]
+
+    work = tempfile.mkdtemp(prefix='depmod-crash.')
+    try:
+        root = os.path.join(work, 'root')
+        moddir = os.path.join(root, 'lib/modules', kver)
+        # Hard links: the cached tree is only read; depmod replaces by rename.
+        subprocess.run(['cp', '-al', src_root, root], check=True)
+        for f in os.listdir(moddir):
+            if f.startswith('modules.') and f not in ('modules.order', 'modules.builtin', 'modules.builtin.modinfo'):
+                os.unlink(os.path.join(moddir, f))
+        os.makedirs(os.path.join(work, 'conf-new'))
+        os.makedirs(os.path.join(work, 'conf-old'))
+        with open(os.path.join(work, 'conf-old', 'old.conf'), 'w') as f:
+            f.write('exclude sound net\n')
+        depmod = [kmodx, 'depmod', '-b', root]
+
+        def run_depmod(conf):
+            r = subprocess.run(depmod + ['-C', os.path.join(work, conf), kver], capture_output=True)
+            if r.returncode != 0:
+                sys.exit('depmod-crash: depmod failed: %s' % r.stderr.decode(errors='replace'))
+
+        def snapshot():
+            return {f: open(os.path.join(moddir, f), 'rb').read() for f in OUTPUTS}
+
+        run_depmod('conf-old')
+        old = snapshot()
+        run_depmod('conf-new')
+        new = snapshot()
+        differing = [f for f in OUTPUTS if old[f] != new[f]]
+        if not {'modules.dep', 'modules.alias.bin', 'modules.symbols.bin'} <= set(differing):
+            sys.exit('depmod-crash: the old and new databases do not differ enough: %s' % differing)
+
+        def put_back_old():
+            for f in OUTPUTS:
+                with open(os.path.join(moddir, f), 'wb') as out:
+                    out.write(old[f])
+
+        # Calibration: how long a run takes, and when temporaries appear.
+        durations, windows = [], []
+        for _ in range(3):
+            put_back_old()
+            start = time.monotonic()
+            p = subprocess.Popen(depmod + ['-C', os.path.join(work, 'conf-new'), kver],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            first_temp = None
+            while p.poll() is None:
+                if first_temp is None and any(TEMPORARY.match(n) for n in os.listdir(moddir)):
+                    first_temp = time.monotonic() - start
+                time.sleep(0.0005)
+            durations.append(time.monotonic() - start)
+            if first_temp is not None:
+                windows.append(first_temp)
+        duration = statistics.median(durations)
+        write_start = min(windows) if windows else duration * 0.7
+        print('depmod-crash: %s tree, a run takes %.3f s, writing starts at about %.3f s'
+              % (flavour, duration, write_start))
+
+        counts = {'before': 0, 'during': 0, 'after': 0}
+        failures = 0
+        for i in range(kills):
+            put_back_old()
+            if i % 2 == 0:
+                delay = rng.uniform(0, duration * 1.05)
+            else:
+                delay = rng.uniform(max(0.0, write_start - 0.01), duration * 1.05)
+            p = subprocess.Popen(depmod + ['-C', os.path.join(work, 'conf-new'), kver],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(delay)
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+
+            problems = []
+            state = []
+            for f in OUTPUTS:
+                data = open(os.path.join(moddir, f), 'rb').read()
+                if data == new[f] and data != old[f]:
+                    state.append('new')
+                elif data == old[f] and data != new[f]:
+                    state.append('old')
+                elif data != old[f]:
+                    problems.append('%s is neither the old nor the new version (%d bytes)' % (f, len(data)))
+                if f.endswith('.bin'):
+                    v = subprocess.run([itool, 'verify', os.path.join(moddir, f)], capture_output=True)
+                    if v.returncode != 0:
+                        problems.append('%s does not verify: %s' % (f, v.stderr.decode(errors='replace').strip()))
+            temps = [n for n in os.listdir(moddir) if TEMPORARY.match(n)]
+            if temps or ('old' in state and 'new' in state):
+                counts['during'] += 1
+            elif 'new' in state:
+                counts['after'] += 1
+            else:
+                counts['before'] += 1
+
+            r = subprocess.run(depmod + ['-C', os.path.join(work, 'conf-new'), kver], capture_output=True)
+            if r.returncode != 0:
+                problems.append('the next run failed: %s' % r.stderr.decode(errors='replace'))
+            left = [n for n in os.listdir(moddir) if TEMPORARY.match(n)]
+            if left:
+                problems.append('temporaries left after the next run: %s' % left)
+            if snapshot() != new:
+                problems.append('the next run did not give the new database')
+            if problems:
+                failures += 1
+                print('FAIL kill %d after %.4f s: %s' % (i, delay, '; '.join(problems)))
+
+        print('depmod-crash: %d kills: %d before writing, %d while writing, %d after; %d failed'
+              % (kills, counts['before'], counts['during'], counts['after'], failures))
+        if counts['during'] == 0:
+            print('FAIL no kill landed while depmod was writing its files')
+            failures += 1
+        sys.exit(1 if failures else 0)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+main()
