@@ -300,6 +300,13 @@ done
 new_tree
 check depmod-config-regex-bomb ours 0 "regex-bomb\\.conf:1: kernel version pattern too complex, matches nothing" \
 	depmod -C corpus/regex-bomb.conf -b "$R" "$KV"
+# Text inputs past the 64 MiB limit (sparse files): refused, named.
+truncate -s 65M "$C/huge.conf"
+new_tree
+check depmod-config-over-limit exit 0 "file parse corpus/huge\\.conf: File too large" depmod -C corpus/huge.conf -b "$R" "$KV"
+new_tree
+truncate -s 65M "$M/modules.order"
+check depmod-order-over-limit exit 0 "could not open modules\\.order at $M: File too large" depmod -b "$R" "$KV"
 # An unreadable directory, for a user who cannot read it (root reads all).
 new_tree
 mkdir -p "$M/kernel/secret" && cp "$C/other.ko" "$M/kernel/secret/" && chmod 000 "$M/kernel/secret"

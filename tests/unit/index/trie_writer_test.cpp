@@ -228,3 +228,20 @@ TEST_CASE("30k module-like keys are fast", "[index]") {
   CHECK(file.size() == file2.size());
   CHECK(seconds < 5.0);
 }
+
+// Resource bound: node references hold 28-bit offsets, so an index cannot
+// pass 256 MiB. The writer refuses the value that could cross it, before
+// storing anything of it, and the index stays usable.
+TEST_CASE("an index that would outgrow the 28-bit offsets is EFBIG", "[index]") {
+  TrieBuilder b;
+  const std::string big(std::size_t{100} << 20, 'v');
+  REQUIRE(b.insert("a", big, 0).ok());
+  REQUIRE(b.insert("b", big, 0).ok());
+  auto third = b.insert("c", big, 0);
+  REQUIRE_FALSE(third.ok());
+  CHECK(third.error().code == EFBIG);
+  auto index = Index::from_bytes(b.serialize(Order::pre_order), "big.bin");
+  REQUIRE(index.ok());
+  CHECK(index->lookup_exact("b") == big);
+  CHECK_FALSE(index->lookup_exact("c"));
+}
