@@ -10,4 +10,5 @@ ensure_packages \
   libzstd-dev liblzma-dev zlib1g-dev libssl-dev \
   catch2 \
   kmod linux-headers-amd64 build-essential openssl \
-  xz-utils zstd gzip python3 perl binutils groff-base
+  xz-utils zstd gzip python3 perl binutils groff-base \
+  clang libclang-rt-14-dev util-linux

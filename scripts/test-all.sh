@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# README command 2 (and .ci/run): install what is missing, build, run every
-# test through CTest. Unit tests, then the CLI tests: help texts, the index
-# oracle against kmod 30, and modinfo differential tests against kmod 30 over
-# the fixture modules and a sample of Debian's kernel package.
+# README command 2 (and .ci/run): install what is missing, then
+#  1. the release build (build/) and every CTest test: unit tests, the
+#     differential tests against kmod 30, the hostile-input corpus, crash
+#     consistency, concurrency, the qemu VM test, the fuzz-target replays;
+#  2. the sanitizer build (build-sanitize/: clang, ASan + UBSan, asserts on,
+#     libFuzzer targets; CMakePresets.json "sanitize") and the same tests
+#     but the VM test, then each fuzz target for 20 s over its corpus.
+# KMODX_SKIP_SANITIZE=1 runs stage 1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
-cd "${KMODX_BUILD_DIR:-build}"
-ctest --output-on-failure --timeout 1500
+(cd "${KMODX_BUILD_DIR:-build}" && ctest --output-on-failure --timeout 1500)
+[ "${KMODX_SKIP_SANITIZE:-0}" = 1 ] && exit 0
+bash scripts/build.sh --preset sanitize
+# The crash test kills depmod 60 times (each run is slower under ASan).
+KMODX_CRASH_KILLS=60 ctest --preset sanitize --timeout 1500
