@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# `cmake --install` into a staging directory, twice: with the build's own
+# configuration (prefix /usr/local), and with --prefix /usr. Each time:
+# kmodx in bin/, the six tool names in sbin/ as relative symlinks that run
+# as their tool, every manual page, libkmodx.a with its headers and a
+# pkg-config file that a program outside the tree builds and links with,
+# the bash and zsh completions, and the empty configuration directories.
+#
+# Usage: install.sh BUILD_DIR
+set -uo pipefail
+export LC_ALL=C
+[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
+build=$(realpath "$1")
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+check() { # description command...
+	local what=$1; shift
+	if "$@" >"$work/out" 2>&1; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: $what"; sed 's/^/  | /' "$work/out" | head -5; fi
+}
+
+cat >"$work/consumer.cpp" <<'EOF'
+// Links against the installed libkmodx: detects a format by its magic and
+// reads the smallest valid index.
+#include <kmodx/index.hpp>
+#include <kmodx/module_image.hpp>
+
+#include <cstdio>
+#include <string>
+
+int main() {
+  const unsigned char xz[] = {0xFD, '7', 'z', 'X', 'Z', 0};
+  if (kmodx::detect_compression(std::as_bytes(std::span(xz))) != kmodx::Compression::xz) return 1;
+  const std::string empty("\xB0\x07\xF4\x57\x00\x02\x00\x01\x00\x00\x00\x0C", 12);
+  auto index = kmodx::Index::from_bytes(empty, "empty.bin");
+  if (!index || index->lookup_exact("x")) return 2;
+  std::puts("libkmodx works");
+  return 0;
+}
+EOF
+
+staged() { # PREFIX-ARGS...: installs into $work/stage, sets $root (prefix inside it)
+	rm -rf "$work/stage"
+	DESTDIR=$work/stage cmake --install "$build" "$@" >"$work/install.log" 2>&1 ||
+		{ fail=$((fail + 1)); echo "FAIL: cmake --install $*"; tail -5 "$work/install.log"; return 1; }
+}
+
+verify() { # PREFIX SYSCONFDIR
+	local p=$work/stage$1 etc=$work/stage$2
+	check "bin/kmodx runs" "$p/bin/kmodx" --version
+	for tool in depmod modprobe modinfo insmod rmmod lsmod; do
+		check "sbin/$tool is a relative link to ../bin/kmodx" test "$(readlink "$p/sbin/$tool")" = ../bin/kmodx
+		check "sbin/$tool runs as $tool" sh -c "'$p/sbin/$tool' --help | grep -q '$tool'"
+	done
+	for page in "$repo"/man/*.[58]; do
+		local name=${page##*/}
+		check "man page $name" test -f "$p/share/man/man${name##*.}/$name"
+	done
+	check "libkmodx.a" test -f "$p/lib/libkmodx.a"
+	for h in "$repo"/include/kmodx/*.hpp; do check "header ${h##*/}" cmp -s "$h" "$p/include/kmodx/${h##*/}"; done
+	check "consumer builds with pkg-config --static" sh -c "
+		export PKG_CONFIG_PATH='$p/lib/pkgconfig' PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 PKG_CONFIG_ALLOW_SYSTEM_LIBS=1
+		g++ -std=c++20 -o '$work/consumer' '$work/consumer.cpp' \$(pkg-config --cflags --libs --static libkmodx)"
+	check "consumer runs" sh -c "'$work/consumer' | grep -q 'libkmodx works'"
+	check "bash completion" bash -n "$p/share/bash-completion/completions/kmodx"
+	for tool in depmod modprobe modinfo insmod rmmod lsmod; do
+		check "bash completion for $tool" test "$(readlink "$p/share/bash-completion/completions/$tool")" = kmodx
+	done
+	check "zsh completion" test -f "$p/share/zsh/site-functions/_kmodx"
+	for d in "$etc/modprobe.d" "$etc/depmod.d" "$p/lib/modprobe.d" "$p/lib/depmod.d"; do
+		check "empty directory ${d#"$work/stage"}" sh -c "test -d '$d' && [ -z \"\$(ls -A '$d')\" ]"
+	done
+}
+
+prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
+sysconf=$(sed -n 's/^CMAKE_INSTALL_FULL_SYSCONFDIR[^=]*=//p' "$build/CMakeCache.txt")
+[ -n "$sysconf" ] || sysconf=$prefix/etc
+staged && verify "$prefix" "$sysconf"
+# Relative directories follow --prefix (the sysconfdir was fixed at configure time).
+staged --prefix /opt/kmodx && verify /opt/kmodx "$sysconf"
+
+echo "install: $pass passed, $fail failed"
+[ $fail -eq 0 ]
