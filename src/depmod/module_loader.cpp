@@ -2,6 +2,7 @@
 #include "depmod/module_loader.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <system_error>
 #include <thread>
@@ -87,10 +88,17 @@ void ModuleLoadQueue::work() {
   }
 }
 
-void ModuleLoadQueue::fill(std::vector<ModuleRecord>& modules) {
+void ModuleLoadQueue::fill(std::vector<ModuleRecord>& modules, const Progress& progress) {
   {
     // Help with what is queued, then wait for the workers' last loads.
     std::unique_lock lock(mutex_);
+    auto report = [&] {
+      if (!progress) return;
+      const std::size_t loaded = slots_.size() - pending_, total = slots_.size();
+      lock.unlock();
+      progress(loaded, total);
+      lock.lock();
+    };
     while (!queue_.empty()) {
       ModuleRecord& slot = slots_[queue_.front()];
       queue_.pop_front();
@@ -98,8 +106,10 @@ void ModuleLoadQueue::fill(std::vector<ModuleRecord>& modules) {
       load_module(slot);
       lock.lock();
       --pending_;
+      report();
     }
-    all_done_.wait(lock, [&] { return pending_ == 0; });
+    while (!all_done_.wait_for(lock, std::chrono::milliseconds(100), [&] { return pending_ == 0; })) report();
+    report();
     closed_ = true;
   }
   // The workers are done for good: let them go, and with them their read

@@ -10,6 +10,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,11 +34,15 @@ class ModuleLoadQueue {
   /// Queues the module file \p path.
   void submit(const std::string& path);
 
+  /// Files loaded so far and files queued in all; called on fill()'s thread,
+  /// after each file it loads itself and every 100 ms while it waits.
+  using Progress = std::function<void(std::size_t loaded, std::size_t total)>;
+
   /// Helps until every queued file is loaded, ends the workers, then fills
   /// aliases, softdeps, weakdeps, exports, needs and symbols_error of each
   /// record from the load of its path. A record whose path was never
   /// submitted is loaded here. Call once.
-  void fill(std::vector<ModuleRecord>& modules);
+  void fill(std::vector<ModuleRecord>& modules, const Progress& progress = {});
 
  private:
   void work();

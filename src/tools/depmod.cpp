@@ -24,9 +24,11 @@
 #include "depmod/module_search.hpp"
 #include "depmod/outputs.hpp"
 #include "depmod/quick_check.hpp"
+#include "moddb/dependency_dot.hpp"
 #include "tools/cli.hpp"
 #include "tools/depmod_help.hpp"
 #include "tools/log.hpp"
+#include "tools/progress_line.hpp"
 #include "tools/tools.hpp"
 #include "util/names.hpp"
 
@@ -38,6 +40,7 @@ using namespace kmodx::depmod;
 
 struct Settings {
   bool quick = false, errsyms = false, dry_run = false, warn = false, all = false;
+  bool graph = false;  // --graph: the dependency graph as DOT on stdout, nothing written
   int verbose = 0;
   std::string basedir, outroot;
   std::string moduledir = std::string(KMODX_MODULE_DIRECTORY).substr(1);
@@ -64,7 +67,7 @@ bool parse(std::string_view prog, int argc, char** argv, Settings& s, ToolLog& l
       "config,C", po::value<std::string>(), "")("symvers,E", po::value<std::string>(), "")(
       "filesyms,F", po::value<std::string>(), "")("errsyms,e", "")("show,n", "")("dry-run", "")(
       "symbol-prefix,P", po::value<std::string>(), "")("verbose,v", "")("warn,w", "")(
-      "jobs,j", po::value<std::string>(), "")("version,V", "")("help,h", "")
+      "jobs,j", po::value<std::string>(), "")("version,V", "")("help,h", "")("graph", "")
       // kmod 30's deprecated options: accepted, ignored, warned about.
       ("unresolved-error,u", "")("quiet,q", "")("root,r", "")("map", "");
   auto cl = parse_command_line(prog, argc, argv, desc);
@@ -84,6 +87,7 @@ bool parse(std::string_view prog, int argc, char** argv, Settings& s, ToolLog& l
     else if (n == "filesyms") s.system_map = o.value;
     else if (n == "errsyms") s.errsyms = true;
     else if (n == "show" || n == "dry-run") s.dry_run = true;
+    else if (n == "graph") s.graph = true;
     else if (n == "symbol-prefix") {
       if (o.value.size() > 1) log.report(Severity::fatal, "-P only takes a single char");
       s.prefix = o.value.empty() ? '\0' : o.value.front();
@@ -238,7 +242,12 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
   timer.mark("search");
   order_module_array(modules, dirname, log);
   timer.mark("order");
-  loads->fill(modules);
+  {
+    // A full run over a big tree on a terminal shows how far it is.
+    ProgressLine progress(std::string(prog) + ": reading modules",
+                          s.all && !s.dry_run && !s.graph && s.verbose == 0);
+    loads->fill(modules, [&](std::size_t loaded, std::size_t total) { progress.update(loaded, total); });
+  }
   timer.mark("load");
   for (const ModuleRecord& m : modules)
     if (m.symbols_error)
@@ -249,7 +258,7 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
   // The files that do not need the graph are rendered while it is built.
   DepmodState state{modules, nullptr, symbols, dirname, s.warn, log};
   std::optional<OutputRenderer> renderer;
-  if (!s.dry_run) renderer.emplace(state, s.jobs);
+  if (!s.dry_run && !s.graph) renderer.emplace(state, s.jobs);
 
   ResolveOptions resolve{s.errsyms, !s.symvers.empty()};
   std::function<void(const std::string&)> show;
@@ -261,12 +270,20 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
   DependencyGraph graph = DependencyGraph::resolve(modules, symbols, resolve, log, show);
   const bool sorted = graph.sort();
   timer.mark("graph");
+  if (s.graph) {
+    std::vector<std::string> names;
+    names.reserve(modules.size());
+    for (const ModuleRecord& m : modules) names.push_back(m.name);
+    const std::string dot = dependency_dot(graph.graph(), names);
+    std::fwrite(dot.data(), 1, dot.size(), stdout);
+  }
   if (!sorted) {
     renderer.reset();  // nothing is written
     graph.report_cycles(modules, log);
     return 1;
   }
 
+  if (s.graph) return 0;
   if (s.dry_run) {
     state.graph = &graph;
     return print_text_outputs(state, stdout) ? 0 : 1;

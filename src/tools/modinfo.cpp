@@ -18,6 +18,7 @@
 #include "tools/cli.hpp"
 #include "tools/log.hpp"
 #include "tools/tools.hpp"
+#include "util/json_writer.hpp"
 #include "util/names.hpp"
 
 namespace kmodx::tools {
@@ -32,6 +33,7 @@ struct Settings {
   std::string basedir;
   std::string kernel_version;
   bool dir_given = false;
+  bool json = false;  // --json: one document on stdout (README, "Machine-readable output")
 };
 
 void print_help(std::string_view prog) {
@@ -56,10 +58,20 @@ void print_help(std::string_view prog) {
 
 class Printer {
  public:
-  Printer(const Settings& s, ToolLog& log) : s_(s), log_(log) {}
+  Printer(const Settings& s, ToolLog& log) : s_(s), log_(log) {
+    if (s_.json) json_.begin_object().key("kmodx_json").value(std::int64_t{1}).key("tool").value("modinfo")
+                     .key("modules").begin_array();
+  }
 
   // One module's block; false when its info could not be read.
   bool print(const ModuleRef& module, const ModuleDirectory& dir);
+  /// With --json, ends and prints the document.
+  void finish() {
+    if (!s_.json) return;
+    json_.end_array().end_object();
+    put(json_.text());
+    put("\n");
+  }
 
  private:
   struct Param {
@@ -76,10 +88,33 @@ class Printer {
   }
   bool collect_param(const InfoField& f, std::list<Param>& params);
   void print_params(const std::list<Param>& params, bool block_style);
+  void add_json(const ModuleRef& module, const std::string& path, const Result<std::vector<InfoField>>& info);
 
   const Settings& s_;
   ToolLog& log_;
+  JsonWriter json_;
 };
+
+// {"name", "filename" (null for built-in), "builtin", "fields": [{"key",
+// "value"}] in .modinfo order, only -F's key if given} or, when the info
+// could not be read, "error" (strerror) and "detail" instead of "fields".
+void Printer::add_json(const ModuleRef& module, const std::string& path,
+                       const Result<std::vector<InfoField>>& info) {
+  json_.begin_object().key("name").value(module.name).key("filename");
+  if (module.path) json_.value(path);
+  else json_.null();
+  json_.key("builtin").value(!module.path);
+  if (!info) {
+    json_.key("error").value(std::strerror(info.error().code)).key("detail").value(info.error().detail);
+  } else {
+    json_.key("fields").begin_array();
+    for (const InfoField& f : *info)
+      if (!s_.field || f.key == *s_.field)
+        json_.begin_object().key("key").value(f.key).key("value").value(f.value).end_object();
+    json_.end_array();
+  }
+  json_.end_object();
+}
 
 bool Printer::collect_param(const InfoField& f, std::list<Param>& params) {
   auto colon = f.value.find(':');
@@ -128,7 +163,9 @@ void Printer::print_params(const std::list<Param>& params, bool block_style) {
 bool Printer::print(const ModuleRef& module, const ModuleDirectory& dir) {
   const bool whole = !s_.field.has_value();
   std::string path;
-  if (module.path) {
+  if (s_.json) {
+    path = module.path ? *module.path : "(builtin)";
+  } else if (module.path) {
     path = *module.path;
   } else {
     if (whole)
@@ -139,12 +176,12 @@ bool Printer::print(const ModuleRef& module, const ModuleDirectory& dir) {
     }
     path = "(builtin)";
   }
-  if (s_.field == "filename") {
+  if (s_.field == "filename" && !s_.json) {
     put(path);
     sep();
     return true;
   }
-  if (whole) padded("filename:", path);
+  if (whole && !s_.json) padded("filename:", path);
 
   Result<std::vector<InfoField>> info = std::vector<InfoField>{};
   if (dir.is_builtin(module)) {
@@ -163,7 +200,11 @@ bool Printer::print(const ModuleRef& module, const ModuleDirectory& dir) {
   // kmod's modinfo treats every module without a path as built-in and stays
   // silent when there is nothing to read for it (old kernels had no
   // modules.builtin.modinfo).
-  if (!info && !module.path && info.error().code == ENOENT) return true;
+  if (!info && !module.path && info.error().code == ENOENT) {
+    if (s_.json) add_json(module, path, std::vector<InfoField>{});
+    return true;
+  }
+  if (s_.json) add_json(module, path, info);
   if (!info) {
     log_.error("could not get modinfo from '" + module.name + "': " + std::strerror(info.error().code));
     // kmod's line names only the module and errno; the detail says which
@@ -172,6 +213,7 @@ bool Printer::print(const ModuleRef& module, const ModuleDirectory& dir) {
     return false;
   }
 
+  if (s_.json) return true;
   std::list<Param> params;
   if (s_.field == "parm") {
     for (const InfoField& f : *info)
@@ -218,7 +260,7 @@ std::optional<Settings> parse(std::string_view prog, int argc, char** argv,
   desc.add_options()("author,a", "")("description,d", "")("license,l", "")("parameters,p", "")(
       "filename,n", "")("null,0", "")("modname,m", "")("field,F", po::value<std::string>(), "")(
       "set-version,k", po::value<std::string>(), "")("basedir,b", po::value<std::string>(), "")(
-      "version,V", "")("help,h", "");
+      "version,V", "")("help,h", "")("json", "");
   auto cl = parse_command_line(prog, argc, argv, desc);
   if (!cl) {
     exit_code = 1;
@@ -236,6 +278,7 @@ std::optional<Settings> parse(std::string_view prog, int argc, char** argv,
     else if (o.name == "field") s.field = o.value;
     else if (o.name == "set-version") { s.kernel_version = o.value; s.dir_given = true; }
     else if (o.name == "basedir") { s.basedir = o.value; s.dir_given = true; }
+    else if (o.name == "json") s.json = true;
     else if (o.name == "version") { print_version(); exit_code = 0; return std::nullopt; }
     else if (o.name == "help") { print_help(prog); exit_code = 0; return std::nullopt; }
   }
@@ -292,6 +335,7 @@ int modinfo_main(std::string_view prog, int argc, char** argv) {
     for (const ModuleRef& m : *modules)
       if (!printer.print(m, dir)) failed = true;
   }
+  printer.finish();
   return failed ? 1 : 0;
 }
 

@@ -4,18 +4,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <set>
 
 #include "kmodx/module_elf.hpp"
 #include "kmodx/module_image.hpp"
 #include "kmodx/probe.hpp"
+#include "moddb/dependency_dot.hpp"
 #include "tools/backend_option.hpp"
 #include "tools/cli.hpp"
 #include "tools/modprobe_help.hpp"
 #include "tools/modprobe_session.hpp"
 #include "tools/tools.hpp"
+#include "util/json_writer.hpp"
 #include "util/mapped_file.hpp"
 
 namespace kmodx::tools {
@@ -103,7 +108,7 @@ Parsed parse_settings(std::string_view prog, std::vector<std::string> words, Mod
       "dump-modversions", "")("show-exports", "")("dry-run,n", "")("show", "")(
       "config,C", po::value<std::string>(), "")("dirname,d", po::value<std::string>(), "")(
       "set-version,S", po::value<std::string>(), "")("syslog,s", "")("quiet,q", "")("verbose,v", "")(
-      "version,V", "")("help,h", "")("backend", po::value<std::string>(), "");
+      "version,V", "")("help,h", "")("backend", po::value<std::string>(), "")("json", "")("graph", "");
   std::vector<char*> argv;
   for (std::string& w : words) argv.push_back(w.data());
   auto cl = parse_command_line(prog, static_cast<int>(argv.size()), argv.data(), desc);
@@ -155,8 +160,19 @@ Parsed parse_settings(std::string_view prog, std::vector<std::string> words, Mod
       std::printf(kModprobeHelp, std::string(prog).c_str());
       return Parsed::exit_ok;
     } else if (n == "backend") s.backend = o.value;
+    else if (n == "json") s.json = true;
+    else if (n == "graph") s.graph = true;
   }
   args = std::move(cl->arguments);
+  // Plans only: what would be done is known without doing it.
+  if (s.json && !s.dry_run) {
+    log.error("--json needs --show-depends or --dry-run.");
+    return Parsed::exit_fail;
+  }
+  if (s.graph && (!s.show_depends || s.remove || s.json)) {
+    log.error("--graph needs --show-depends, and goes without --remove and --json.");
+    return Parsed::exit_fail;
+  }
   return Parsed::run;
 }
 
@@ -250,10 +266,11 @@ int insert_one(ModprobeSession& session, const std::string& arg, const std::opti
   flags.force_modversion = s.force || s.force_modversion;
   flags.force_vermagic = s.force || s.force_vermagic;
   ProbeHooks hooks;
-  if (session.printing()) {
-    hooks.print = [](const ProbeStep& step) {
-      std::string line = step.describe();
-      std::fwrite(line.data(), 1, line.size(), stdout);
+  if (session.recording()) {
+    hooks.print = [&session](const ProbeStep& step) {
+      static constexpr const char* kKinds[] = {"install", "insmod", "builtin", ""};
+      session.show({kKinds[static_cast<int>(step.action)], step.module, step.path, step.options, step.command},
+                   step.describe());
     };
   }
   int err = 0;
@@ -319,10 +336,71 @@ void ModprobeSession::log_level_message(const std::string& message) {
   log_.report(s_.all ? Severity::warning : Severity::fatal, message);
 }
 
-void ModprobeSession::show(const std::string& line) {
+void ModprobeSession::show(const Action& action, const std::string& line) {
+  if (s_.json || s_.graph) {
+    if (!action.kind.empty()) recorded_.push_back(action);
+    return;
+  }
   if (!printing()) return;
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fflush(stdout);
+}
+
+// --json: {"kmodx_json": 1, "tool": "modprobe", "mode": "insert"|"remove",
+// "actions": [{"action", "module", and "path" + "options" (insmod),
+// "command" + "options" (install), "command" (remove)}]} in the order kmod
+// would print them. --graph: the modules of insmod actions and their
+// dependency edges, as DOT.
+void ModprobeSession::finish_output() {
+  if (s_.json) {
+    JsonWriter json;
+    json.begin_object().key("kmodx_json").value(std::int64_t{1}).key("tool").value("modprobe");
+    json.key("mode").value(s_.remove ? "remove" : "insert").key("actions").begin_array();
+    for (const Action& a : recorded_) {
+      json.begin_object().key("action").value(a.kind).key("module").value(resolver_->name(a.module));
+      if (a.kind == "insmod") json.key("path").value(a.path).key("options").value(a.options);
+      if (a.kind == "install") json.key("command").value(a.command).key("options").value(a.options);
+      if (a.kind == "remove") json.key("command").value(a.command);
+      json.end_object();
+    }
+    json.end_array().end_object();
+    std::printf("%s\n", json.text().c_str());
+  }
+  if (s_.graph) {
+    std::vector<std::string> names;
+    std::map<std::string, std::size_t> vertex;
+    std::vector<ModuleId> ids;
+    for (const Action& a : recorded_) {
+      const std::string& n = resolver_->name(a.module);
+      if (vertex.emplace(n, names.size()).second) {
+        names.push_back(n);
+        ids.push_back(a.module);
+      }
+    }
+    // modules.dep lists every dependency, direct or not; an edge is drawn
+    // only to those no other dependency of the module already needs.
+    auto needs = [&](ModuleId m) {
+      std::set<std::string> out;
+      for (ModuleId d : resolver_->dependencies(m)) out.insert(resolver_->name(d));
+      return out;
+    };
+    ModuleGraph graph(names.size());
+    for (std::size_t v = 0; v < ids.size(); ++v) {
+      const std::vector<ModuleId>& deps = resolver_->dependencies(ids[v]);
+      for (ModuleId dep : deps) {
+        const std::string& d = resolver_->name(dep);
+        auto it = vertex.find(d);
+        if (it == vertex.end()) continue;
+        const bool indirect = std::any_of(deps.begin(), deps.end(), [&](ModuleId other) {
+          return resolver_->name(other) != d && needs(other).count(d) != 0;
+        });
+        if (!indirect) boost::add_edge(v, it->second, graph);
+      }
+    }
+    const std::string dot = dependency_dot(graph, names);
+    std::fwrite(dot.data(), 1, dot.size(), stdout);
+  }
+  recorded_.clear();
 }
 
 Result<std::vector<ModuleId>> ModprobeSession::resolve_argument(const std::string& arg) {
@@ -384,6 +462,7 @@ int modprobe_main(std::string_view prog, int argc, char** argv) {
   } else {
     err = insert_one(session, args[0], module_options_from_arguments(args));
   }
+  session.finish_output();
   std::fflush(stdout);
   return err >= 0 ? 0 : 1;
 }

@@ -156,7 +156,7 @@ class Remover {
 
   int run_remove_command(ModuleId id, const std::string& command) {
     std::string cmd = substitute_cmdline_opts(command, "");
-    session_.show("remove " + cmd + "\n");
+    session_.show({"remove", id, {}, {}, cmd}, "remove " + cmd + "\n");
     if (s_.dry_run) return 0;
     int status = run_shell_command(cmd, name(id));
     if (status == -1 || WEXITSTATUS(status) != 0) {
@@ -169,7 +169,7 @@ class Remover {
 
   int remove_from_kernel(ModuleId id) {
     const std::string& n = name(id);
-    session_.show("rmmod " + n + "\n");
+    session_.show({"rmmod", id, {}, {}, {}}, "rmmod " + n + "\n");
     if (s_.dry_run) {
       removed_.insert(n);
       return 0;

@@ -24,6 +24,7 @@ struct ModprobeSettings {
   bool force_modversion = false, force_vermagic = false;
   bool show_depends = false, lookup_only = false, show_config = false;
   bool show_modversions = false, show_exports = false, dry_run = false;
+  bool json = false, graph = false;  ///< --json (with -D or -n), --graph (with -D)
   unsigned long wait_msec = 0;
   std::vector<std::string> config_paths;  ///< -C, in order; empty: the defaults
   std::optional<std::string> root, version, backend;
@@ -46,8 +47,20 @@ class ModprobeSession {
   void log_level_message(const std::string& message);
   /// Whether action lines are printed (-D, or -v).
   bool printing() const { return s_.show_depends || s_.verbose > static_cast<int>(Severity::warning); }
-  /// SHOW(): printed when printing(), and flushed.
-  void show(const std::string& line);
+  /// One action of a plan (-D, -n, -v): `kind` is "insmod", "install",
+  /// "builtin", "rmmod" or "remove"; \p line is kmod's text for it.
+  struct Action {
+    std::string kind;
+    ModuleId module = 0;
+    std::string path, options, command;
+  };
+  /// SHOW(): \p line printed when printing(), and flushed; with --json or
+  /// --graph the action is recorded instead, for finish_output().
+  void show(const Action& action, const std::string& line);
+  /// Whether actions are wanted at all: printing(), --json or --graph.
+  bool recording() const { return printing() || s_.json || s_.graph; }
+  /// Prints the --json document or the --graph DOT of what show() recorded.
+  void finish_output();
 
   /// Looks up an argument as modprobe does: a module file for "/…" and
   /// "./…", otherwise the full lookup. An empty list: nothing found; an
@@ -61,6 +74,7 @@ class ModprobeSession {
   ModprobeConfig config_;
   std::unique_ptr<ModuleResolver> resolver_;
   std::unique_ptr<LoaderBackend> backend_;
+  std::vector<Action> recorded_;
 };
 
 /// `modprobe -r`: every argument removed with its unused dependencies.

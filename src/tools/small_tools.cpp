@@ -13,6 +13,7 @@
 #include "tools/log.hpp"
 #include "tools/small_tools_help.hpp"
 #include "tools/tools.hpp"
+#include "util/json_writer.hpp"
 #include "util/names.hpp"
 
 namespace kmodx::tools {
@@ -25,6 +26,7 @@ struct CommonOptions {
   bool use_syslog = false;
   int verbose = static_cast<int>(Severity::error);
   std::optional<std::string> backend;
+  bool json = false;  // lsmod --json
 };
 
 /// Parses the options the three tools share; nullopt with \p exit_code set
@@ -46,6 +48,7 @@ std::optional<CommonOptions> parse_common(std::string_view prog, int argc, char*
     else if (opt.name == "syslog") o.use_syslog = true;
     else if (opt.name == "verbose") ++o.verbose;
     else if (opt.name == "backend") o.backend = opt.value;
+    else if (opt.name == "json") o.json = true;
     else if (opt.name == "version") {
       print_version();
       exit_code = 0;
@@ -200,6 +203,7 @@ int rmmod_main(std::string_view prog, int argc, char** argv) {
 int lsmod_main(std::string_view prog, int argc, char** argv) {
   ToolLog log{std::string(prog)};
   po::options_description desc;
+  desc.add_options()("json", "");
   std::vector<std::string> args;
   int exit_code = 0;
   auto o = parse_common(prog, argc, argv, desc, kLsmodHelp, args, exit_code);
@@ -217,6 +221,27 @@ int lsmod_main(std::string_view prog, int argc, char** argv) {
     log.error(modules.error().detail);
     log.error(std::string("could not get list of modules: ") + std::strerror(modules.error().code));
     return 1;
+  }
+  if (o->json) {
+    // {"name", "size", "refcount", "holders": [...]} per module, in
+    // /proc/modules order; size and refcount as lsmod shows them (a
+    // negative errno when the module went away meanwhile).
+    JsonWriter json;
+    json.begin_object().key("kmodx_json").value(std::int64_t{1}).key("tool").value("lsmod").key("modules").begin_array();
+    for (const ProcModule& m : *modules) {
+      auto size = backend->size(m.name);
+      auto refcnt = backend->refcnt(m.name);
+      json.begin_object().key("name").value(m.name);
+      json.key("size").value(static_cast<std::int64_t>(size ? *size : -static_cast<long>(size.error().code)));
+      json.key("refcount").value(static_cast<std::int64_t>(refcnt ? *refcnt : -static_cast<long>(refcnt.error().code)));
+      json.key("holders").begin_array();
+      if (auto holders = backend->holders(m.name))
+        for (const std::string& h : *holders) json.value(h);
+      json.end_array().end_object();
+    }
+    json.end_array().end_object();
+    std::printf("%s\n", json.text().c_str());
+    return 0;
   }
   std::string out = "Module                  Size  Used by\n";
   for (const ProcModule& m : *modules) {
