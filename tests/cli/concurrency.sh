@@ -156,6 +156,9 @@ lsmod_worker() {
 	done
 }
 : >"$work/worker-failures"
+# The state directory takes its kernel release from the first command that
+# opens it; insmod and rmmod have no -d/-S, so modprobe goes first.
+modprobe "${P[@]}" kx_base && modprobe "${P[@]}" -r kx_base
 worker chain modprobe "${P[@]}" kx_chain_a -- modprobe "${P[@]}" -r kx_chain_a &
 worker diamond modprobe "${P[@]}" kx_top -- modprobe "${P[@]}" -r kx_top &
 worker left modprobe "${P[@]}" kx_left -- modprobe "${P[@]}" -r kx_left &

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Crash consistency of depmod's outputs.
 
-usage: depmod-crash.py KMODX INDEX_TOOL
+usage: depmod-crash.py KMODX INDEX_TOOL [SLOW_RENAME_SHIM]
 
 On a copy of Debian's module tree (tests/cli/debian-full-trees.sh; the
 cloud tree by default, KMODX_CRASH_TREE=amd64 for the big one), an "old"
@@ -16,11 +16,14 @@ with SIGKILL at a random moment, and
   * the next, uninterrupted run must succeed, leave no temporary file
     (<name>.<pid>.<usec>.<sec>) and give exactly the new database.
 
-Half of the kill moments are spread over the whole run, half over the
-window in which a calibration run was seen writing its files. The summary
-says how many kills landed before, during and after the writing; the test
-fails unless some landed during it, so it cannot pass without testing
-what it is for.
+Half of the kill moments are spread over the whole run. The other half aim
+at the window in which a calibration run was seen writing its files; for
+those, when SLOW_RENAME_SHIM (tests/tools/slow_rename.cpp) is given, it is
+preloaded so that each rename waits 3 ms and the window is wide enough to
+hit even when process start-up times wobble more than it lasts (sanitizer
+builds). The summary says how many kills landed before, during and after the
+writing; the test fails unless some landed during it, so it cannot pass
+without testing what it is for.
 """
 import os
 import random
@@ -40,9 +43,10 @@ TEMPORARY = re.compile(r'^modules\..*\.[0-9]+\.[0-9]+\.[0-9]+$')
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
-    kmodx, itool = (os.path.realpath(a) for a in sys.argv[1:])
+    kmodx, itool = (os.path.realpath(a) for a in sys.argv[1:3])
+    shim = os.path.realpath(sys.argv[3]) if len(sys.argv) == 4 else None
     here = os.path.dirname(os.path.realpath(__file__))
     flavour = os.environ.get('KMODX_CRASH_TREE', 'cloud')
     kills = int(os.environ.get('KMODX_CRASH_KILLS', '200'))
@@ -89,25 +93,35 @@ def main():
                 with open(os.path.join(moddir, f), 'wb') as out:
                     out.write(old[f])
 
+        plain_env = dict(os.environ)
+        slow_env = dict(os.environ, LD_PRELOAD=shim) if shim else plain_env
+
+        def start_depmod(env):
+            return subprocess.Popen(depmod + ['-C', os.path.join(work, 'conf-new'), kver],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+
         # Calibration: how long a run takes, and when temporaries appear.
-        durations, windows = [], []
-        for _ in range(3):
-            put_back_old()
-            start = time.monotonic()
-            p = subprocess.Popen(depmod + ['-C', os.path.join(work, 'conf-new'), kver],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            first_temp = None
-            while p.poll() is None:
-                if first_temp is None and any(TEMPORARY.match(n) for n in os.listdir(moddir)):
-                    first_temp = time.monotonic() - start
-                time.sleep(0.0005)
-            durations.append(time.monotonic() - start)
-            if first_temp is not None:
-                windows.append(first_temp)
-        duration = statistics.median(durations)
-        write_start = min(windows) if windows else duration * 0.7
+        def calibrate(env):
+            durations, windows = [], []
+            for _ in range(3):
+                put_back_old()
+                start = time.monotonic()
+                p = start_depmod(env)
+                first_temp = None
+                while p.poll() is None:
+                    if first_temp is None and any(TEMPORARY.match(n) for n in os.listdir(moddir)):
+                        first_temp = time.monotonic() - start
+                    time.sleep(0.0005)
+                durations.append(time.monotonic() - start)
+                if first_temp is not None:
+                    windows.append(first_temp)
+            duration = statistics.median(durations)
+            return duration, (min(windows) if windows else duration * 0.7)
+        duration, write_start = calibrate(plain_env)
+        slow_duration, slow_write_start = calibrate(slow_env)
         print('depmod-crash: %s tree, a run takes %.3f s, writing starts at about %.3f s'
-              % (flavour, duration, write_start))
+              '%s' % (flavour, duration, write_start,
+                      '; with slow renames %.3f s and %.3f s' % (slow_duration, slow_write_start) if shim else ''))
 
         counts = {'before': 0, 'during': 0, 'after': 0}
         failures = 0
@@ -115,10 +129,10 @@ def main():
             put_back_old()
             if i % 2 == 0:
                 delay = rng.uniform(0, duration * 1.05)
+                p = start_depmod(plain_env)
             else:
-                delay = rng.uniform(max(0.0, write_start - 0.01), duration * 1.05)
-            p = subprocess.Popen(depmod + ['-C', os.path.join(work, 'conf-new'), kver],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                delay = rng.uniform(max(0.0, slow_write_start - 0.01), slow_duration * 1.05)
+                p = start_depmod(slow_env)
             time.sleep(delay)
             p.send_signal(signal.SIGKILL)
             p.wait()

@@ -38,7 +38,7 @@ mkdir -p "$work/ours" "$work/ref"
 ln -s "$kmodx" "$work/ours/modprobe"
 ln -s "$(realpath "$ref")" "$work/ref/modprobe"
 
-pass=0 fail=0
+pass=0 fail=0 damage_notes=0
 declare -A counts=()
 
 # compare LABEL ARGS... — runs both, compares the three results.
@@ -46,6 +46,13 @@ compare() {
 	local label=$1; shift
 	(cd "$work" && PATH=$work/ref:$PATH modprobe "$@" >"$work/r.out" 2>"$work/r.err"); local rc_ref=$?
 	(cd "$work" && PATH=$work/ours:$PATH modprobe "$@" >"$work/o.out" 2>"$work/o.err"); local rc_our=$?
+	# kmodx names a damaged index once, where kmod says nothing (README,
+	# Compatibility); with DAMAGE_NOTES=1 those lines are set aside.
+	if [ "${DAMAGE_NOTES:-0}" = 1 ] && grep -q 'damaged index, treated as not found' "$work/o.err"; then
+		damage_notes=$((damage_notes + 1))
+		grep -v 'damaged index, treated as not found' "$work/o.err" >"$work/o.err.kept"
+		mv "$work/o.err.kept" "$work/o.err"
+	fi
 	counts[$label]=$(( ${counts[$label]:-0} + 1 ))
 	if [ $rc_ref -eq $rc_our ] && cmp -s "$work/r.out" "$work/o.out" && cmp -s "$work/r.err" "$work/o.err"; then
 		pass=$((pass + 1))
@@ -122,9 +129,12 @@ rm "$bdir/modules.dep.bin"
 head -c 20 "$dir/modules.alias.bin" >"$bdir/modules.alias.bin"
 printf 'garbage!!!!!!!!!!!!!' >"$bdir/modules.symbols.bin"
 for n in kx_chain_a kx-pci-alias symbol:kx_chain_c_fn unix fs-ext4 kx_top; do
-	compare "broken indexes" -d "$broken" -S "$KVER" -C "$work/empty" -D "$n"
-	compare "broken indexes" -d "$broken" -S "$KVER" -C "$work/empty" -R "$n"
+	DAMAGE_NOTES=1 compare "broken indexes" -d "$broken" -S "$KVER" -C "$work/empty" -D "$n"
+	DAMAGE_NOTES=1 compare "broken indexes" -d "$broken" -S "$KVER" -C "$work/empty" -R "$n"
 done
+# The truncated modules.alias.bin is reached by the alias lookups.
+if [ $damage_notes -gt 0 ]; then pass=$((pass + 1)); else
+	fail=$((fail + 1)); echo "FAIL [broken indexes]: no lookup named the damaged modules.alias.bin"; fi
 # kmod 30's -c never ends on this truncated modules.alias.bin (it loops,
 # eating memory); kmodx must finish and name the damaged file.
 if timeout 10 "$work/ours/modprobe" -d "$broken" -S "$KVER" -C "$work/empty" -c >"$work/o.out" 2>"$work/o.err" &&
