@@ -16,8 +16,9 @@
 #     insmod, rmmod and lsmod from five workers: every command either
 #     succeeds or fails the way it can on a real kernel when another
 #     process changes the module set between modprobe's look and its action
-#     (a module in use; a dependency removed after modprobe saw it loaded:
-#     "Unknown symbol in module"); at the end the state loads, its
+#     (a module in use, or taken into use between modprobe -r's look and
+#     its removal: "Resource temporarily unavailable"; a dependency removed
+#     after modprobe saw it loaded: "Unknown symbol in module"); at the end the state loads, its
 #     refcounts match its holders, and removing everything leaves it empty.
 #
 # Usage: concurrency.sh KMODX INDEX_TOOL
@@ -144,7 +145,7 @@ worker() { # name load-command... -- unload-command...
 			local -n c=$cmd
 			if ! "${c[@]}" >/dev/null 2>"$work/w.$name.err"; then
 				echo 1 >>"$work/w.$name.count"
-				grep -qE 'is in use|in use by|Unknown symbol in module' "$work/w.$name.err" ||
+				grep -qE 'is in use|in use by|Resource temporarily unavailable|Unknown symbol in module' "$work/w.$name.err" ||
 					{ echo "$name: ${c[*]}: $(cat "$work/w.$name.err")" >>"$work/worker-failures"; }
 			fi
 		done
