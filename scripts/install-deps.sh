@@ -11,4 +11,5 @@ ensure_packages \
   catch2 \
   kmod linux-headers-amd64 build-essential openssl \
   xz-utils zstd gzip python3 perl binutils groff-base \
-  clang libclang-rt-14-dev util-linux bsdutils graphviz zsh
+  clang libclang-rt-14-dev util-linux bsdutils graphviz zsh \
+  dpkg-dev debhelper lintian fakeroot rsync debootstrap rpm cpio

@@ -44,7 +44,7 @@ void report_skipped(DiagnosticSink& sink, ConfigListEvent event, const std::stri
 // interval) must stay below kMaxRepetitionProduct, and its length below
 // kMaxPatternLength.
 constexpr std::size_t kMaxPatternLength = 256;
-constexpr double kMaxRepetitionProduct = 4096;
+constexpr double kMaxRepetitionProduct = 256;
 
 bool pattern_too_complex(std::string_view pattern) {
   if (pattern.size() > kMaxPatternLength) return true;

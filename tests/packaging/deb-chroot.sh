@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The Debian package in a Debian system: a `debootstrap --variant=minbase`
+# bookworm chroot (cached as a tarball, with what a kernel image package
+# needs already installed: initramfs-tools, linux-base and Debian's kmod)
+# gets the kmodx package, which must replace kmod, and then Debian's current
+# kernel image package, whose postinst runs depmod and update-initramfs.
+# Checks that depmod was kmodx's (modules.weakdep exists: kmod 30 never
+# writes it; modules.dep.bin is laid out root first, kmod 30 root last), that
+# the initramfs holds kmodx, and that modprobe --show-depends, modinfo and
+# lsmod work there (lsmod also on the sim backend, after a modprobe into
+# it). Nothing is ever loaded into a kernel: the chroot shares the host's,
+# and only read-only commands and the simulated kernel run in it.
+#
+# Usage: deb-chroot.sh DEBDIR    (the output of tests/packaging/deb-build.sh)
+# Cache: ${XDG_CACHE_HOME:-~/.cache}/kmodx/chroot/ (the base tarball) and
+# .../kmodx/debs/ (the kernel package, shared with the other tests).
+set -euo pipefail
+export LC_ALL=C
+[ $# -eq 1 ] || { sed -n '3,17p' "$0" >&2; exit 2; }
+debdir=$(realpath "$1")
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+. "$repo/scripts/packages.sh"
+ensure_packages debootstrap zstd cpio
+start=$(date +%s)
+
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/kmodx
+mkdir -p "$cache/chroot" "$cache/debs"
+debs=$cache/debs extract_root=$cache/debian-tree/extract
+# shellcheck source=../lib/debian-packages.sh
+. "$repo/tests/lib/debian-packages.sh"
+prog=deb-chroot
+
+# ---- the base system, cached
+suite=bookworm
+# kmodx's runtime libraries are there too, so that dpkg -i works offline.
+include=initramfs-tools,linux-base,kmod,zstd,libboost-program-options1.74.0
+mirror=${KMODX_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+base=$cache/chroot/$suite-minbase-$(echo "$include" | sha1sum | cut -c1-12).tar.zst
+if [ ! -s "$base" ]; then
+	log "debootstrap $suite (minbase, $include) into the cache"
+	tmp=$(mktemp -d)
+	debootstrap --variant=minbase --include="$include" "$suite" "$tmp/root" "$mirror" >"$tmp/log" 2>&1 ||
+		{ tail -20 "$tmp/log"; rm -rf "$tmp"; die "debootstrap failed"; }
+	rm -rf "$tmp/root/var/cache/apt/archives/"*.deb
+	tar -C "$tmp/root" --numeric-owner -cf - . | zstd -q -T0 -o "$base.part"
+	mv "$base.part" "$base"
+	rm -rf "$tmp"
+fi
+
+# ---- the kernel image package (linux-image-amd64's current one)
+resolve_image_package linux-image-amd64
+fetch_package
+kernel_deb=$debs/$deb_name
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"
+zstd -q -dc "$base" | tar -C "$root" -xf -
+cp "$debdir"/kmodx_*.deb "$kernel_deb" "$root/tmp/"
+kmodx_deb=/tmp/$(basename "$(ls "$debdir"/kmodx_*.deb)")
+
+# Everything inside runs in a private mount namespace: /proc and /dev are
+# mounted for the chroot and vanish with it.
+cat >"$work/inside.sh" <<INSIDE
+set -eu
+mount -t proc proc "$root/proc"
+mount --bind /dev "$root/dev"
+inroot() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "\$@"; }
+echo "== dpkg -i kmodx (kmod must go)"
+inroot dpkg -i "$kmodx_deb"
+echo "== dpkg -i $(basename "$kernel_deb")"
+inroot dpkg -i "/tmp/$(basename "$kernel_deb")"
+echo "== package states"
+inroot dpkg-query -W -f '\${Package} \${Status}\n' kmod kmodx "$pkg" 2>&1 || true
+echo "== modprobe --show-depends vfat"
+inroot modprobe -S "$kver" --show-depends vfat
+echo "== modinfo -F filename vfat"
+inroot modinfo -k "$kver" -F filename vfat
+echo "== modinfo vfat (head)"
+inroot modinfo -k "$kver" vfat | head -5
+echo "== lsmod"
+inroot lsmod || true
+echo "== modprobe vfat into a simulated kernel, then lsmod of it"
+inroot modprobe --backend=sim:/tmp/sim -S "$kver" vfat
+inroot lsmod --backend=sim:/tmp/sim
+echo "== lsinitramfs"
+inroot lsinitramfs "/boot/initrd.img-$kver" >"$work/initrd.list"
+grep -E 'usr/bin/kmodx|sbin/modprobe' "$work/initrd.list" || true
+INSIDE
+unshare -m bash "$work/inside.sh" >"$work/out" 2>&1 || { cat "$work/out"; echo "FAIL: the installation in the chroot"; exit 1; }
+cat "$work/out"
+
+fail=0
+check() { # description command...
+	local what=$1; shift
+	if "$@"; then echo "PASS $what"; else echo "FAIL $what"; fail=1; fi
+}
+M=$root/lib/modules/$kver
+check "kmod was removed, kmodx is installed" grep -q '^kmodx install ok installed' "$work/out"
+check "kmod is no longer installed" bash -c "! grep -q '^kmod install ok installed' '$work/out'"
+check "the kernel package is installed" grep -q "^$pkg install ok installed" "$work/out"
+check "/sbin/depmod and /usr/sbin/depmod are kmodx" test "$(chroot "$root" readlink -f /sbin/depmod)$(chroot "$root" readlink -f /usr/sbin/depmod)" = /usr/bin/kmodx/usr/bin/kmodx
+check "depmod in the postinst was kmodx's: modules.weakdep exists" test -f "$M/modules.weakdep"
+root_ref=$(od -An -tx1 -j8 -N4 "$M/modules.dep.bin" | tr -d ' \n')
+check "modules.dep.bin is laid out root first (kmodx; kmod 30 puts the root last): root ref $root_ref" \
+	bash -c "[ \$(( 0x$root_ref & 0x0fffffff )) -eq 12 ]"
+check "modprobe --show-depends vfat lists fat then vfat" \
+	bash -c "grep -A2 '== modprobe --show-depends vfat' '$work/out' | grep -q 'insmod /lib/modules/$kver/kernel/fs/fat/fat.ko'"
+check "modinfo -F filename vfat" grep -q "^/lib/modules/$kver/kernel/fs/fat/vfat.ko" "$work/out"
+# This machine's kernel may have no module support (no /proc/modules): then
+# lsmod says so as kmod does; the simulated kernel shows the tables.
+if [ -e /proc/modules ]; then
+	check "lsmod prints its header" grep -q '^Module  *Size  Used by' "$work/out"
+else
+	check "lsmod without /proc/modules: kmod's error" grep -q '^lsmod: ERROR: could not open /proc/modules: No such file or directory' "$work/out"
+fi
+check "lsmod of the simulated kernel: fat used by vfat" grep -qE '^fat +[0-9]+  1 vfat$' "$work/out"
+check "the initramfs holds kmodx" grep -q 'usr/bin/kmodx' "$work/initrd.list"
+echo "deb-chroot: took $(( $(date +%s) - start )) s"
+exit $fail
