@@ -2,8 +2,8 @@
 #include "depmod/module_loader.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <system_error>
 #include <thread>
 

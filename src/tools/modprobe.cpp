@@ -371,6 +371,7 @@ void ModprobeSession::finish_output() {
     std::map<std::string, std::size_t> vertex;
     std::vector<ModuleId> ids;
     for (const Action& a : recorded_) {
+      if (a.kind != "insmod") continue;
       const std::string& n = resolver_->name(a.module);
       if (vertex.emplace(n, names.size()).second) {
         names.push_back(n);

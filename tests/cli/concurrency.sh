@@ -18,8 +18,12 @@
 #     process changes the module set between modprobe's look and its action
 #     (a module in use, or taken into use between modprobe -r's look and
 #     its removal: "Resource temporarily unavailable"; a dependency removed
-#     after modprobe saw it loaded: "Unknown symbol in module"); at the end the state loads, its
-#     refcounts match its holders, and removing everything leaves it empty.
+#     after modprobe saw it loaded: "Unknown symbol in module"; a module
+#     another worker's modprobe -r removed as an unused dependency, either
+#     before this modprobe -r looked ("is not in kernel") or between
+#     its look and its removal: delete_module's ENOENT, "No such file or
+#     directory"); at the end the state loads, its refcounts match its
+#     holders, and removing everything leaves it empty.
 #
 # Usage: concurrency.sh KMODX INDEX_TOOL
 # Environment: KMODX_CONCURRENCY_ROUNDS (default 40: depmod rewrites in 2,
@@ -145,7 +149,7 @@ worker() { # name load-command... -- unload-command...
 			local -n c=$cmd
 			if ! "${c[@]}" >/dev/null 2>"$work/w.$name.err"; then
 				echo 1 >>"$work/w.$name.count"
-				grep -qE 'is in use|in use by|Resource temporarily unavailable|Unknown symbol in module' "$work/w.$name.err" ||
+				grep -qE "is in use|in use by|Resource temporarily unavailable|Unknown symbol in module|is not in kernel|could not remove '[a-z_]+': No such file or directory" "$work/w.$name.err" ||
 					{ echo "$name: ${c[*]}: $(cat "$work/w.$name.err")" >>"$work/worker-failures"; }
 			fi
 		done
