@@ -37,6 +37,8 @@ if [ "${KEEP:-0}" = 1 ]; then echo "work directory: $work"; else trap 'rm -rf "$
 mkdir -p "$work/ours" "$work/ref"
 ln -s "$kmodx" "$work/ours/modprobe"
 ln -s "$(realpath "$ref")" "$work/ref/modprobe"
+# Both tools run in the work directory (relative paths in messages).
+cd "$work" || exit 1
 
 pass=0 fail=0 damage_notes=0
 declare -A counts=()
@@ -44,8 +46,8 @@ declare -A counts=()
 # compare LABEL ARGS... — runs both, compares the three results.
 compare() {
 	local label=$1; shift
-	(cd "$work" && PATH=$work/ref:$PATH modprobe "$@" >"$work/r.out" 2>"$work/r.err"); local rc_ref=$?
-	(cd "$work" && PATH=$work/ours:$PATH modprobe "$@" >"$work/o.out" 2>"$work/o.err"); local rc_our=$?
+	PATH=$work/ref:$PATH modprobe "$@" >"$work/r.out" 2>"$work/r.err"; local rc_ref=$?
+	PATH=$work/ours:$PATH modprobe "$@" >"$work/o.out" 2>"$work/o.err"; local rc_our=$?
 	# kmodx names a damaged index once, where kmod says nothing (README,
 	# Compatibility); with DAMAGE_NOTES=1 those lines are set aside.
 	if [ "${DAMAGE_NOTES:-0}" = 1 ] && grep -q 'damaged index, treated as not found' "$work/o.err"; then
