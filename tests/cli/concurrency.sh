@@ -21,7 +21,7 @@
 #     after modprobe saw it loaded: "Unknown symbol in module"; a module
 #     another worker's modprobe -r removed as an unused dependency, either
 #     before this modprobe -r looked ("is not in kernel") or between
-#     its look and its removal: delete_module's ENOENT, "No such file or
+#     its look and its removal: the kernel's ENOENT, "No such file or
 #     directory"); at the end the state loads, its refcounts match its
 #     holders, and removing everything leaves it empty.
 #
