@@ -1,18 +1,38 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Configures and builds kmodx: into build/ (or $KMODX_BUILD_DIR), or with
-# `--preset NAME` the way CMakePresets.json's preset NAME says.
+# Configures and builds kmodx.
+#   build.sh                 build/ (or $KMODX_BUILD_DIR) with the tests
+#   build.sh --no-tests      the same without the tests (what the main job needs)
+#   build.sh --preset NAME   the way CMakePresets.json's preset NAME says
+# CMake's and the compiler's output go to <build dir>/build.log; the screen
+# gets one line, or, when the build fails, the log's tail and its name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = --preset ]; then
-	log=$(mktemp)
-	cmake --preset "$2" >"$log" 2>&1 || { cat "$log"; rm -f "$log"; exit 1; }
-	rm -f "$log"
-	cmake --build --preset "$2" -j"$(nproc)"
-	exit 0
+tests=ON
+preset=
+case ${1:-} in
+'') ;;
+--no-tests) tests=OFF ;;
+--preset) preset=${2:?--preset needs a name} ;;
+*) echo "usage: build.sh [--no-tests | --preset NAME]" >&2; exit 2 ;;
+esac
+if [ -n "$preset" ]; then
+	build=build-$preset
+	[ "$preset" = default ] && build=build
+	configure=(cmake --preset "$preset")
+	compile=(cmake --build --preset "$preset" -j"$(nproc)")
+else
+	build=${KMODX_BUILD_DIR:-build}
+	configure=(cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKMODX_BUILD_TESTS=$tests)
+	compile=(cmake --build "$build" -j"$(nproc)")
 fi
-build=${KMODX_BUILD_DIR:-build}
 mkdir -p "$build"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$build/configure.log" 2>&1 ||
-  { cat "$build/configure.log"; exit 1; }
-cmake --build "$build" -j"$(nproc)"
+log=$build/build.log
+start=$SECONDS
+if ! { "${configure[@]}" && "${compile[@]}"; } >"$log" 2>&1; then
+	echo "build failed in $build/; the end of $log:" >&2
+	tail -n 40 "$log" >&2
+	echo "(whole log: $log)" >&2
+	exit 1
+fi
+echo "build: $build/ ready in $((SECONDS - start)) s (log: $log)"

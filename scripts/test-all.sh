@@ -12,7 +12,7 @@
 # KMODX_SKIP_SANITIZE=1 runs stage 1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --all
 bash scripts/build.sh
 (cd "${KMODX_BUILD_DIR:-build}" && ctest --output-on-failure --timeout 1500 -j"$(nproc)")
 [ "${KMODX_SKIP_SANITIZE:-0}" = 1 ] && exit 0
