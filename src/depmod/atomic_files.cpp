@@ -14,22 +14,12 @@
 #include <cstring>
 #include <ctime>
 
+#include "util/file_writes.hpp"
+
 namespace kmodx::depmod {
 namespace {
 
 std::string errno_text(int code) { return std::strerror(code); }
-
-// mkdir -p; the error names \p dir as kmod master's message does.
-int make_directories(const std::string& dir) {
-  for (std::size_t pos = dir.find('/', 1); ; pos = dir.find('/', pos + 1)) {
-    const std::string partial = dir.substr(0, pos);
-    if (!partial.empty() && ::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) return errno;
-    if (pos == std::string::npos) break;
-  }
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0) return errno;
-  return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-}
 
 // "<name>.<pid>.<usec>.<sec>" whose pid is not a live process: left behind
 // by a depmod that was killed. Only called under the directory lock, which
@@ -70,27 +60,12 @@ void remove_stale_temporaries(int dirfd) {
   ::closedir(d);
 }
 
-bool write_all(int fd, const std::string& content) {
-  const char* p = content.data();
-  std::size_t left = content.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 }  // namespace
 
 PublishOutcome publish_files(const std::string& dir, const std::vector<PendingFile>& files,
                              DiagnosticSink& sink) {
-  if (int err = make_directories(dir); err != 0) {
-    sink.report(Severity::fatal, "could not create directory " + dir + ": " + errno_text(err));
+  if (auto made = make_directories(dir); !made) {
+    sink.report(Severity::fatal, "could not create directory " + dir + ": " + errno_text(made.error().code));
     return PublishOutcome::failed;
   }
   const int dirfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -127,7 +102,7 @@ PublishOutcome publish_files(const std::string& dir, const std::vector<PendingFi
     }
     temps.push_back(temp);
     // 0644 whatever the umask, like kmod master.
-    const bool ok = ::fchmod(fd, 0644) == 0 && write_all(fd, f.content);
+    const bool ok = ::fchmod(fd, 0644) == 0 && write_all(fd, f.content, temp).ok();
     if (::close(fd) != 0 || !ok) {
       // kmod's text names ENOSPC whatever the error was.
       sink.report(Severity::error,

@@ -133,7 +133,7 @@ Result<std::unique_ptr<LoaderBackend>> open_sim_backend(const std::string& state
     effective = recorded->substr(0, recorded->find('\n'));
   } else if (!recorded && recorded.error().code != ENOENT) {
     return std::move(recorded).take_error();
-  } else if (auto written = loader::write_file_atomic(recorded_path, module_dir + "\n"); !written) {
+  } else if (auto written = write_file_atomic(recorded_path, module_dir + "\n"); !written) {
     return std::move(written).take_error();
   }
   return std::unique_ptr<LoaderBackend>(std::make_unique<loader::SimBackend>(std::move(*dir), effective, sink));

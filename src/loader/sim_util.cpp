@@ -15,18 +15,6 @@ Error errno_error(const std::string& what, const std::string& path) {
   return make_error(err, path + ": " + what + ": " + std::strerror(err));
 }
 
-Result<void> write_all(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_error("cannot write", path);
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
-}
-
 }  // namespace
 
 Result<std::string> read_whole_file(const std::string& path) {
@@ -47,26 +35,6 @@ Result<std::string> read_whole_file(const std::string& path) {
   }
   ::close(fd);
   return out;
-}
-
-Result<void> write_whole_file(const std::string& path, std::string_view data) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_error("cannot create", path);
-  auto ok = write_all(fd, data, path);
-  ::close(fd);
-  return ok;
-}
-
-Result<void> write_file_atomic(const std::string& path, std::string_view data) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_error("cannot create", tmp);
-  auto ok = write_all(fd, data, tmp);
-  if (ok && ::fsync(fd) != 0) ok = errno_error("cannot sync", tmp);
-  if (::close(fd) != 0 && ok) ok = errno_error("cannot close", tmp);
-  if (ok && ::rename(tmp.c_str(), path.c_str()) != 0) ok = errno_error("cannot rename to " + path, tmp);
-  if (!ok) ::unlink(tmp.c_str());
-  return ok;
 }
 
 std::vector<std::string_view> split_words(std::string_view line) {

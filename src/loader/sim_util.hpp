@@ -6,16 +6,13 @@
 #include <vector>
 
 #include "kmodx/result.hpp"
+#include "util/file_writes.hpp"
 
 namespace kmodx::loader {
 
 /// The whole file; the error carries errno and names \p path.
 Result<std::string> read_whole_file(const std::string& path);
-/// Creates or truncates \p path and writes \p data.
-Result<void> write_whole_file(const std::string& path, std::string_view data);
-/// Writes \p data to a temporary beside \p path, fsyncs it and renames it
-/// over \p path: readers and crashes see the old or the new file, never half.
-Result<void> write_file_atomic(const std::string& path, std::string_view data);
+// write_whole_file() and write_file_atomic() are kmodx:: ones (util/file_writes.hpp).
 
 /// Whitespace-separated words.
 std::vector<std::string_view> split_words(std::string_view line);

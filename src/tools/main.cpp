@@ -21,16 +21,24 @@ struct Tool {
   std::string_view help;
 };
 
-constexpr std::array<Tool, 7> kTools{{
+constexpr std::array<Tool, 9> kTools{{
     {"lsmod", &kmodx::tools::lsmod_main, "compat lsmod command"},
     {"rmmod", &kmodx::tools::rmmod_main, "compat rmmod command"},
     {"insmod", &kmodx::tools::insmod_main, "compat insmod command"},
     {"modinfo", &kmodx::tools::modinfo_main, "compat modinfo command"},
     {"modprobe", &kmodx::tools::modprobe_main, "compat modprobe command"},
     {"depmod", &kmodx::tools::depmod_main, "compat depmod command"},
-    // kmod's own spelling of lsmod.
+    // kmod's own spelling of lsmod, and kmod's other commands.
     {"list", &kmodx::tools::lsmod_main, "list currently loaded modules"},
+    {"static-nodes", &kmodx::tools::static_nodes_main,
+     "outputs the static-node information installed with the currently running kernel"},
+    // kmod's multiplexer itself, as when run as `kmod`.
+    {"kmod", &kmodx::tools::kmod_main, "kmod's command: help, list, static-nodes"},
 }};
+
+// Names that run a tool when they are the binary's name; the rest are only
+// commands of `kmodx`.
+bool is_tool_name(std::string_view name) { return name != "list" && name != "static-nodes"; }
 
 const Tool* find_tool(std::string_view name) {
   for (const Tool& t : kTools)
@@ -51,13 +59,14 @@ void print_help(std::FILE* out) {
       "Commands:\n"
       "  help         show help message\n"
       "  list         list currently loaded modules\n"
-      "  depmod, modprobe, modinfo, insmod, rmmod, lsmod\n"
+      "  static-nodes outputs the static-node information installed with the currently running kernel\n"
+      "  depmod, modprobe, modinfo, insmod, rmmod, lsmod, kmod\n"
       "               run that tool (the same as calling it through its symlink)\n"
       "\n"
       "kmodx also handles gracefully if called from following symlinks:\n",
       out);
   for (const Tool& t : kTools)
-    if (t.name != "list") std::fprintf(out, "  %-12s %.*s\n", std::string(t.name).c_str(),
+    if (is_tool_name(t.name)) std::fprintf(out, "  %-12s %.*s\n", std::string(t.name).c_str(),
                                        static_cast<int>(t.help.size()), t.help.data());
 }
 
@@ -82,7 +91,8 @@ int multiplexer_main(int argc, char** argv) {
     print_help(stderr);
     return 1;
   }
-  return tool->run(tool->name == "list" ? "lsmod" : tool->name, argc - 1, argv + 1);
+  std::string_view prog = tool->name == "list" ? "lsmod" : tool->name == "static-nodes" ? "kmodx" : tool->name;
+  return tool->run(prog, argc - 1, argv + 1);
 }
 
 }  // namespace
@@ -91,7 +101,7 @@ int main(int argc, char** argv) {
   try {
     const char* slash = argc > 0 ? std::strrchr(argv[0], '/') : nullptr;
     std::string_view base = argc > 0 ? (slash ? slash + 1 : argv[0]) : "kmodx";
-    if (const Tool* tool = find_tool(base); tool != nullptr && tool->name != "list")
+    if (const Tool* tool = find_tool(base); tool != nullptr && is_tool_name(tool->name))
       return tool->run(tool->name, argc, argv);
     return multiplexer_main(argc, argv);
   } catch (const std::exception& e) {

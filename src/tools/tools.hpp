@@ -16,5 +16,9 @@ int modprobe_main(std::string_view prog, int argc, char** argv);
 int insmod_main(std::string_view prog, int argc, char** argv);
 int rmmod_main(std::string_view prog, int argc, char** argv);
 int lsmod_main(std::string_view prog, int argc, char** argv);
+/// kmod's multiplexer (`kmod help|list|static-nodes`); \p prog is its name
+/// in help texts, argv[0] the name getopt's messages use.
+int kmod_main(std::string_view prog, int argc, char** argv);
+int static_nodes_main(std::string_view prog, int argc, char** argv);
 
 }  // namespace kmodx::tools

@@ -53,6 +53,8 @@ staged() { # PREFIX-ARGS...: installs into $work/stage, sets $root (prefix insid
 verify() { # PREFIX SYSCONFDIR
 	local p=$work/stage$1 etc=$work/stage$2
 	check "bin/kmodx runs" "$p/bin/kmodx" --version
+	check "bin/kmod is a relative link to kmodx" test "$(readlink "$p/bin/kmod")" = kmodx
+	check "bin/kmod runs as kmod" sh -c "'$p/bin/kmod' --help | grep -q '^kmod - Manage kernel modules'"
 	for tool in depmod modprobe modinfo insmod rmmod lsmod; do
 		check "sbin/$tool is a relative link to ../bin/kmodx" test "$(readlink "$p/sbin/$tool")" = ../bin/kmodx
 		check "sbin/$tool runs as $tool" sh -c "'$p/sbin/$tool' --help | grep -q '$tool'"

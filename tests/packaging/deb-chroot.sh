@@ -63,6 +63,18 @@ zstd -q -dc "$base" | tar -C "$root" -xf -
 cp "$debdir"/kmodx_*.deb "$kernel_deb" "$root/tmp/"
 kmodx_deb=/tmp/$(basename "$(ls "$debdir"/kmodx_*.deb)")
 
+# The unit's command line, from the unit file where this machine has it.
+unit=/lib/systemd/system/kmod-static-nodes.service
+static_nodes_cmd=$(sed -n 's/^ExecStart=//p' "$unit" 2>/dev/null | head -1)
+if [ -z "$static_nodes_cmd" ]; then
+	static_nodes_cmd="/bin/kmod static-nodes --format=tmpfiles --output=/run/tmpfiles.d/static-nodes.conf"
+	echo "deb-chroot: no $unit here; using systemd 252's ExecStart: $static_nodes_cmd"
+fi
+case $static_nodes_cmd in
+*--output=/run/tmpfiles.d/static-nodes.conf*) ;;
+*) echo "FAIL: unexpected ExecStart in $unit: $static_nodes_cmd"; exit 1 ;;
+esac
+
 # Everything inside runs in a private mount namespace: /proc and /dev are
 # mounted for the chroot and vanish with it.
 cat >"$work/inside.sh" <<INSIDE
@@ -87,6 +99,18 @@ inroot lsmod || true
 echo "== modprobe vfat into a simulated kernel, then lsmod of it"
 inroot modprobe --backend=sim:/tmp/sim -S "$kver" vfat
 inroot lsmod --backend=sim:/tmp/sim
+# systemd's kmod-static-nodes.service, as a boot runs it: the running
+# kernel's modules.devname (here a copy of the installed kernel's, which
+# kmodx's depmod wrote) as tmpfiles.d lines in /run/tmpfiles.d.
+echo "== kmod-static-nodes.service: \$ $static_nodes_cmd"
+release=\$(uname -r)
+if [ "\$release" != "$kver" ]; then
+	mkdir -p "$root/lib/modules/\$release"
+	cp "$root/lib/modules/$kver/modules.devname" "$root/lib/modules/\$release/"
+fi
+rc=0
+inroot $static_nodes_cmd || rc=\$?
+echo "static-nodes exit \$rc"
 echo "== lsinitramfs"
 inroot lsinitramfs "/boot/initrd.img-$kver" >"$work/initrd.list"
 grep -E 'usr/bin/kmodx|sbin/modprobe' "$work/initrd.list" || true
@@ -120,5 +144,18 @@ else
 fi
 check "lsmod of the simulated kernel: fat used by vfat" grep -qE '^fat +[0-9]+  1 vfat$' "$work/out"
 check "the initramfs holds kmodx" grep -q 'usr/bin/kmodx' "$work/initrd.list"
+check "/bin/kmod is kmodx" test "$(chroot "$root" readlink -f /bin/kmod)" = /usr/bin/kmodx
+check "kmod static-nodes (the service's command line) exits 0" grep -q '^static-nodes exit 0$' "$work/out"
+# The file it wrote equals what Debian's kmod 30 makes of the same
+# modules.devname (kmod reads only /lib/modules/$(uname -r): a private mount
+# namespace gives it a scratch one; the host's is never changed).
+conf=$root/run/tmpfiles.d/static-nodes.conf
+lm=$work/lib-modules
+mkdir -p "$lm/$(uname -r)"
+cp "$M/modules.devname" "$lm/$(uname -r)/"
+unshare -m sh -c "mount --bind '$lm' /lib/modules && kmod static-nodes --format=tmpfiles" >"$work/expected.conf"
+check "static-nodes.conf is not empty" test -s "$conf"
+check "static-nodes.conf has the fuse node" grep -qx 'c! /dev/fuse 0600 - - - 10:229' "$conf"
+check "static-nodes.conf equals kmod 30's ($(wc -l <"$work/expected.conf") lines)" cmp -s "$conf" "$work/expected.conf"
 echo "deb-chroot: took $(( $(date +%s) - start )) s"
 exit $fail

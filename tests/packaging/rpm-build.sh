@@ -44,7 +44,7 @@ rpm -qlp "$main" >"$work/main.list" 2>/dev/null
 rpm -qlp "$devel" >"$work/devel.list" 2>/dev/null
 echo "== $(basename "$main")"; cat "$work/main.list"
 echo "== $(basename "$devel")"; cat "$work/devel.list"
-for f in /usr/bin/kmodx /usr/sbin/depmod /usr/sbin/modprobe /usr/sbin/lsmod /etc/modprobe.d /usr/lib/modprobe.d; do
+for f in /usr/bin/kmodx /usr/bin/kmod /usr/sbin/depmod /usr/sbin/modprobe /usr/sbin/lsmod /etc/modprobe.d /usr/lib/modprobe.d; do
 	grep -qx "$f" "$work/main.list" || { echo "FAIL: the rpm lacks $f"; fail=1; }
 done
 grep -q '/usr/share/man/man8/modprobe.8' "$work/main.list" || { echo "FAIL: no modprobe(8)"; fail=1; }

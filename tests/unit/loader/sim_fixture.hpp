@@ -113,7 +113,7 @@ class SimFixture {
   std::string module(const ModSpec& spec) { return tmp.write(spec.name + ".ko", build_module(spec)); }
 
   static void write(const std::string& path, std::string_view text) {
-    REQUIRE(loader::write_whole_file(path, text).ok());
+    REQUIRE(kmodx::write_whole_file(path, text).ok());
   }
   static std::string read(const std::string& path) {
     auto text = loader::read_whole_file(path);
