@@ -52,6 +52,18 @@ struct ProcModule {
   std::string state;    ///< "Live", "Loading", "Unloading"
 };
 
+/// A loaded module as lsmod lists it. size and refcnt are negative errno
+/// values where they could not be read (the module went away meanwhile), as
+/// libkmod returns them and lsmod prints them.
+struct ModuleStatus {
+  std::string name;
+  long size = 0;
+  long refcnt = 0;
+  std::vector<std::string> holders;  ///< empty also where they could not be read
+};
+
+/// Thread safety: a backend object is used by one thread at a time; several
+/// backends (and processes) may share one kernel or one sim state.
 class LoaderBackend {
  public:
   virtual ~LoaderBackend() = default;
@@ -80,6 +92,11 @@ class LoaderBackend {
   virtual Result<long> size(std::string_view name) = 0;
   /// Every loaded module in /proc/modules order.
   virtual Result<std::vector<ProcModule>> loaded_modules() = 0;
+  /// Every loaded module with its size, references and holders, in
+  /// /proc/modules order: what lsmod prints. By default loaded_modules(),
+  /// then size(), refcnt() and holders() of each, as libkmod reads them; the
+  /// sim reads its state once for all.
+  virtual Result<std::vector<ModuleStatus>> module_statuses();
 };
 
 /// What `--backend=` / KMODX_BACKEND asked for.

@@ -42,6 +42,11 @@ struct OpenOptions {
   /// debug sections and of anything outside sections (the signature
   /// trailer) are undefined. depmod sets it; modinfo must not.
   bool only_module_sections = false;
+  /// Map the file instead of reading it (plain files are then used in
+  /// place): for a caller that opens one module and reads little of it
+  /// (modinfo), only the pages it looks at are read. depmod, which reads
+  /// thousands, reads small files into a reused buffer instead.
+  bool map_file = false;
 };
 
 /// The decompressed image of one module file. Move-only; plain files are

@@ -29,10 +29,17 @@ struct InfoField {
 std::string format_hex(std::span<const std::uint8_t> bytes);
 std::string format_hex(std::span<const std::byte> bytes);
 
-/// Info list of a decompressed module image. Errors: those of
-/// ModuleElf::parse, and ENOENT when the module has no `.modinfo`.
-Result<std::vector<InfoField>> read_module_info(std::span<const std::byte> image,
-                                                std::string_view file);
+/// Info list of a decompressed module image: `.modinfo`, build-id, and
+/// unless \p with_signature is false the signature fields (sig_id, signer,
+/// sig_key, sig_hashalgo, signature; decoding a PKCS#7 one loads libcrypto).
+/// Errors: those of ModuleElf::parse, and ENOENT when the module has no
+/// `.modinfo`.
+Result<std::vector<InfoField>> read_module_info(std::span<const std::byte> image, std::string_view file,
+                                                bool with_signature = true);
+
+/// Whether \p key is one of the fields read_module_info() takes from the
+/// signature.
+bool is_signature_field(std::string_view key);
 
 /// Records of \p name in the `modules.builtin.modinfo` file at \p path.
 /// ENOENT when the file is missing; EINVAL (detail names the file and the

@@ -2,6 +2,7 @@
 #include "kmodx/signature.hpp"
 
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/objects.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
@@ -11,8 +12,38 @@
 #include <memory>
 #include <string_view>
 
+#include "elf/pkcs7_der.hpp"
+#include "util/shared_library.hpp"
+
 namespace kmodx {
 namespace {
+
+#define KMODX_CRYPTO_FUNCTIONS(X)                                                                          \
+  X(ASN1_INTEGER_to_BN) X(ASN1_STRING_get0_data) X(ASN1_STRING_length) X(BN_bn2bin) X(BN_free)             \
+  X(BN_num_bits) X(OBJ_obj2nid) X(OBJ_obj2txt) X(OPENSSL_sk_num) X(OPENSSL_sk_value)                       \
+  X(PKCS7_SIGNER_INFO_get0_algs) X(PKCS7_free) X(PKCS7_get_signer_info) X(X509_ALGOR_get0)                 \
+  X(X509_NAME_ENTRY_get_data) X(X509_NAME_ENTRY_get_object) X(X509_NAME_entry_count) X(X509_NAME_get_entry) \
+  X(d2i_PKCS7) X(OPENSSL_init_crypto)
+
+struct CryptoApi {
+  KMODX_CRYPTO_FUNCTIONS(KMODX_API_MEMBER)
+};
+
+// libcrypto, opened the first time a PKCS#7 signature is decoded.
+// Decoding DER needs no configuration: libcrypto is told not to read
+// openssl.cnf (and set up the providers it names), a third of its start-up.
+const Result<CryptoApi>& crypto_api() {
+  static const Result<CryptoApi> api = [] {
+    auto table = bind_library<CryptoApi>(KMODX_CRYPTO_SONAME, [](SharedLibrary& lib, CryptoApi& api) {
+      return true KMODX_CRYPTO_FUNCTIONS(KMODX_API_BIND);
+    });
+    if (table) table->OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
+    return table;
+  }();
+  return api;
+}
+// Only after fill_from_pkcs7() has checked that crypto_api() loaded.
+const CryptoApi& crypto() { return *crypto_api(); }
 
 constexpr std::string_view kMagic = "~Module signature appended~\n";
 constexpr std::size_t kInfoSize = 12;
@@ -29,50 +60,77 @@ std::vector<std::uint8_t> to_vector(std::span<const std::byte> s) {
 
 // The issuer's CN, or the value of its last entry when it has no CN.
 std::string issuer_name(X509_NAME* name) {
-  const int count = X509_NAME_entry_count(name);
+  const int count = crypto().X509_NAME_entry_count(name);
   if (count <= 0) return {};
   X509_NAME_ENTRY* chosen = nullptr;
   for (int i = 0; i < count; ++i) {
-    chosen = X509_NAME_get_entry(name, i);
-    if (OBJ_obj2nid(X509_NAME_ENTRY_get_object(chosen)) == NID_commonName) break;
+    chosen = crypto().X509_NAME_get_entry(name, i);
+    if (crypto().OBJ_obj2nid(crypto().X509_NAME_ENTRY_get_object(chosen)) == NID_commonName) break;
   }
-  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(chosen);
-  const char* s = reinterpret_cast<const char*>(ASN1_STRING_get0_data(data));
+  const ASN1_STRING* data = crypto().X509_NAME_ENTRY_get_data(chosen);
+  const char* s = reinterpret_cast<const char*>(crypto().ASN1_STRING_get0_data(data));
   // kmod takes the bytes as a C string.
-  return std::string(s, strnlen(s, static_cast<std::size_t>(ASN1_STRING_length(data))));
+  return std::string(s, strnlen(s, static_cast<std::size_t>(crypto().ASN1_STRING_length(data))));
 }
 
-bool fill_from_pkcs7(std::span<const std::byte> der, SignatureInfo& info) {
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  std::unique_ptr<PKCS7, decltype(&PKCS7_free)> pkcs7(
-      d2i_PKCS7(nullptr, &p, static_cast<long>(der.size())), &PKCS7_free);
-  if (!pkcs7) return false;
-  STACK_OF(PKCS7_SIGNER_INFO)* signers = PKCS7_get_signer_info(pkcs7.get());
-  if (signers == nullptr || sk_PKCS7_SIGNER_INFO_num(signers) < 1) return false;
-  PKCS7_SIGNER_INFO* si = sk_PKCS7_SIGNER_INFO_value(signers, 0);
-  if (si == nullptr || si->issuer_and_serial == nullptr || si->enc_digest == nullptr) return false;
+}  // namespace
 
-  info.signer = issuer_name(si->issuer_and_serial->issuer);
+namespace elf {
+
+// Without libcrypto the signature reads as one that does not decode.
+std::optional<Pkcs7Signer> read_pkcs7_with_libcrypto(std::span<const std::uint8_t> der) {
+  if (!crypto_api()) return std::nullopt;
+  const auto* p = der.data();
+  std::unique_ptr<PKCS7, decltype(&PKCS7_free)> pkcs7(
+      crypto().d2i_PKCS7(nullptr, &p, static_cast<long>(der.size())), crypto().PKCS7_free);
+  if (!pkcs7) return std::nullopt;
+  STACK_OF(PKCS7_SIGNER_INFO)* signers = crypto().PKCS7_get_signer_info(pkcs7.get());
+  // sk_PKCS7_SIGNER_INFO_num/_value are inline wrappers of OPENSSL_sk_*.
+  const auto* stack = reinterpret_cast<const OPENSSL_STACK*>(signers);
+  if (signers == nullptr || crypto().OPENSSL_sk_num(stack) < 1) return std::nullopt;
+  auto* si = static_cast<PKCS7_SIGNER_INFO*>(crypto().OPENSSL_sk_value(stack, 0));
+  if (si == nullptr || si->issuer_and_serial == nullptr || si->enc_digest == nullptr) return std::nullopt;
+
+  Pkcs7Signer out;
+  out.signer = issuer_name(si->issuer_and_serial->issuer);
 
   std::unique_ptr<BIGNUM, decltype(&BN_free)> serial(
-      ASN1_INTEGER_to_BN(si->issuer_and_serial->serial, nullptr), &BN_free);
-  if (!serial) return false;
-  info.key_id.resize(static_cast<std::size_t>(BN_num_bytes(serial.get())));
-  BN_bn2bin(serial.get(), info.key_id.data());
+      crypto().ASN1_INTEGER_to_BN(si->issuer_and_serial->serial, nullptr), crypto().BN_free);
+  if (!serial) return std::nullopt;
+  // BN_num_bytes() is a macro over BN_num_bits().
+  out.key_id.resize(static_cast<std::size_t>((crypto().BN_num_bits(serial.get()) + 7) / 8));
+  crypto().BN_bn2bin(serial.get(), out.key_id.data());
 
   // OpenSSL's long name of the digest OID ("sha256"), as kmod 32+ prints it.
   X509_ALGOR* digest = nullptr;
-  PKCS7_SIGNER_INFO_get0_algs(si, nullptr, &digest, nullptr);
+  crypto().PKCS7_SIGNER_INFO_get0_algs(si, nullptr, &digest, nullptr);
   const ASN1_OBJECT* oid = nullptr;
-  X509_ALGOR_get0(&oid, nullptr, nullptr, digest);
-  const int len = OBJ_obj2txt(nullptr, 0, oid, 0);
-  if (len < 0) return false;
-  info.hash_algo.resize(static_cast<std::size_t>(len) + 1);
-  OBJ_obj2txt(info.hash_algo.data(), len + 1, oid, 0);
-  info.hash_algo.resize(static_cast<std::size_t>(len));
+  crypto().X509_ALGOR_get0(&oid, nullptr, nullptr, digest);
+  const int len = crypto().OBJ_obj2txt(nullptr, 0, oid, 0);
+  if (len < 0) return std::nullopt;
+  out.hash_algo.resize(static_cast<std::size_t>(len) + 1);
+  crypto().OBJ_obj2txt(out.hash_algo.data(), len + 1, oid, 0);
+  out.hash_algo.resize(static_cast<std::size_t>(len));
 
-  const auto* sig = ASN1_STRING_get0_data(si->enc_digest);
-  info.signature.assign(sig, sig + ASN1_STRING_length(si->enc_digest));
+  const auto* sig = crypto().ASN1_STRING_get0_data(si->enc_digest);
+  out.signature.assign(sig, sig + crypto().ASN1_STRING_length(si->enc_digest));
+  return out;
+}
+
+}  // namespace elf
+
+namespace {
+
+// The plain form sign-file writes is read here; anything else by libcrypto.
+bool fill_from_pkcs7(std::span<const std::byte> der, SignatureInfo& info) {
+  const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(der.data()), der.size());
+  auto signer = elf::read_simple_pkcs7(bytes);
+  if (!signer) signer = elf::read_pkcs7_with_libcrypto(bytes);
+  if (!signer) return false;
+  info.signer = std::move(signer->signer);
+  info.key_id = std::move(signer->key_id);
+  info.hash_algo = std::move(signer->hash_algo);
+  info.signature = std::move(signer->signature);
   return true;
 }
 

@@ -102,7 +102,7 @@ Result<ModuleImage> ModuleImage::open(const std::string& path, const OpenOptions
 
   std::unique_ptr<Storage> raw;  // the file's bytes
   std::span<const std::byte> data;
-  if (file_size <= kReadLimit) {
+  if (file_size <= kReadLimit && !options.map_file) {
     io::ByteBuffer buffer;
     buffer.resize(file->size());
     auto read_at = [&](std::uint64_t offset, std::size_t length, std::byte* dest) {

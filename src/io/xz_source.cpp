@@ -6,9 +6,27 @@
 #include <string>
 
 #include "io/decompressors.hpp"
+#include "util/shared_library.hpp"
 
 namespace kmodx::io {
 namespace {
+
+#define KMODX_LZMA_FUNCTIONS(X) \
+  X(lzma_code) X(lzma_end) X(lzma_index_buffer_decode) X(lzma_index_end) X(lzma_index_stream_size) \
+  X(lzma_index_uncompressed_size) X(lzma_stream_decoder) X(lzma_stream_footer_decode)
+
+struct LzmaApi {
+  KMODX_LZMA_FUNCTIONS(KMODX_API_MEMBER)
+};
+
+// liblzma, opened the first time it is needed.
+const Result<LzmaApi>& lzma_api() {
+  static const Result<LzmaApi> api = bind_library<LzmaApi>(
+      KMODX_LZMA_SONAME, [](SharedLibrary& lib, LzmaApi& api) { return true KMODX_LZMA_FUNCTIONS(KMODX_API_BIND); });
+  return api;
+}
+// Only after the entry point has checked that lzma_api() loaded.
+const LzmaApi& lzma() { return *lzma_api(); }
 
 const char* lzma_reason(lzma_ret r) {
   switch (r) {
@@ -27,7 +45,7 @@ const char* lzma_reason(lzma_ret r) {
 // for every module.
 struct ThreadDecoder {
   lzma_stream stream = LZMA_STREAM_INIT;
-  ~ThreadDecoder() { lzma_end(&stream); }
+  ~ThreadDecoder() { lzma().lzma_end(&stream); }
 };
 
 // The uncompressed size of one .xz stream ending at \p end, from its index,
@@ -40,17 +58,17 @@ struct StreamExtent {
 std::optional<StreamExtent> stream_ending_at(const uint8_t* bytes, std::size_t end) {
   if (end < 2 * LZMA_STREAM_HEADER_SIZE) return std::nullopt;
   lzma_stream_flags footer;
-  if (lzma_stream_footer_decode(&footer, bytes + end - LZMA_STREAM_HEADER_SIZE) != LZMA_OK) return std::nullopt;
+  if (lzma().lzma_stream_footer_decode(&footer, bytes + end - LZMA_STREAM_HEADER_SIZE) != LZMA_OK) return std::nullopt;
   const std::uint64_t index_size = footer.backward_size;
   if (index_size > end - 2 * LZMA_STREAM_HEADER_SIZE) return std::nullopt;
   lzma_index* index = nullptr;
   std::uint64_t memlimit = std::uint64_t{1} << 24;
   std::size_t pos = end - LZMA_STREAM_HEADER_SIZE - index_size;
-  if (lzma_index_buffer_decode(&index, &memlimit, nullptr, bytes, &pos, end - LZMA_STREAM_HEADER_SIZE) != LZMA_OK)
+  if (lzma().lzma_index_buffer_decode(&index, &memlimit, nullptr, bytes, &pos, end - LZMA_STREAM_HEADER_SIZE) != LZMA_OK)
     return std::nullopt;
-  const std::uint64_t size = lzma_index_uncompressed_size(index);
-  const std::uint64_t stream_size = lzma_index_stream_size(index);
-  lzma_index_end(index, nullptr);
+  const std::uint64_t size = lzma().lzma_index_uncompressed_size(index);
+  const std::uint64_t stream_size = lzma().lzma_index_stream_size(index);
+  lzma().lzma_index_end(index, nullptr);
   if (stream_size > end) return std::nullopt;
   return StreamExtent{size, static_cast<std::size_t>(end - stream_size)};
 }
@@ -80,10 +98,11 @@ std::uint64_t declared_size(std::span<const std::byte> input) {
 
 Result<void> decompress_xz(std::span<const std::byte> input, std::uint64_t limit,
                            ByteBuffer& out) {
+  if (!lzma_api()) return lzma_api().error();
   thread_local ThreadDecoder decoder;
   lzma_stream& strm = decoder.stream;
   // LZMA_CONCATENATED as libkmod: several .xz streams back to back are one file.
-  lzma_ret r = lzma_stream_decoder(&strm, UINT64_MAX, LZMA_CONCATENATED);
+  lzma_ret r = lzma().lzma_stream_decoder(&strm, UINT64_MAX, LZMA_CONCATENATED);
   if (r != LZMA_OK) return make_error(EINVAL, std::string("xz: ") + lzma_reason(r));
   if (const std::uint64_t hint = declared_size(input); hint > limit)
     return make_error(EFBIG, "xz: the streams declare " + std::to_string(hint) + " bytes, more than the " +
@@ -104,7 +123,7 @@ Result<void> decompress_xz(std::span<const std::byte> input, std::uint64_t limit
     }
     strm.next_out = reinterpret_cast<uint8_t*>(out.data() + used);
     strm.avail_out = out.size() - used;
-    r = lzma_code(&strm, LZMA_FINISH);
+    r = lzma().lzma_code(&strm, LZMA_FINISH);
     used = out.size() - strm.avail_out;
     if (r == LZMA_STREAM_END) break;
     if (r != LZMA_OK) {

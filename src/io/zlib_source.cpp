@@ -5,16 +5,32 @@
 #include <string>
 
 #include "io/decompressors.hpp"
+#include "util/shared_library.hpp"
 
 namespace kmodx::io {
 namespace {
+
+#define KMODX_ZLIB_FUNCTIONS(X) X(inflate) X(inflateEnd) X(inflateInit2_) X(inflateReset)
+
+struct ZlibApi {
+  KMODX_ZLIB_FUNCTIONS(KMODX_API_MEMBER)
+};
+
+// zlib, opened the first time a .gz file is read.
+const Result<ZlibApi>& zlib_api() {
+  static const Result<ZlibApi> api = bind_library<ZlibApi>(
+      KMODX_ZLIB_SONAME, [](SharedLibrary& lib, ZlibApi& api) { return true KMODX_ZLIB_FUNCTIONS(KMODX_API_BIND); });
+  return api;
+}
+// Only after decompress_gzip() has checked that zlib_api() loaded.
+const ZlibApi& zlib() { return *zlib_api(); }
 
 // One inflater per thread, reset for every file instead of rebuilt.
 struct ThreadInflater {
   z_stream z{};
   bool ready = false;
   ~ThreadInflater() {
-    if (ready) inflateEnd(&z);
+    if (ready) zlib().inflateEnd(&z);
   }
 };
 
@@ -22,14 +38,17 @@ struct ThreadInflater {
 
 Result<void> decompress_gzip(std::span<const std::byte> input, std::uint64_t limit,
                              ByteBuffer& out) {
+  if (!zlib_api()) return zlib_api().error();
   thread_local ThreadInflater inflater;
   z_stream& z = inflater.z;
   // 16 + MAX_WBITS: gzip wrapper only (we get here on the 1F 8B magic).
   if (!inflater.ready) {
-    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return make_error(ENOMEM, "gzip: inflateInit2 failed");
+    // inflateInit2() is a macro over inflateInit2_().
+    if (zlib().inflateInit2_(&z, 16 + MAX_WBITS, ZLIB_VERSION, static_cast<int>(sizeof(z_stream))) != Z_OK)
+      return make_error(ENOMEM, "gzip: inflateInit2 failed");
     inflater.ready = true;
   } else {
-    inflateReset(&z);
+    zlib().inflateReset(&z);
   }
   // The gzip trailer's ISIZE (size mod 4 GiB) is a good first guess.
   if (input.size() >= 18) {
@@ -56,7 +75,7 @@ Result<void> decompress_gzip(std::span<const std::byte> input, std::uint64_t lim
     z.avail_in = in_chunk;
     z.next_out = reinterpret_cast<Bytef*>(out.data() + used);
     z.avail_out = out_chunk;
-    int r = inflate(&z, Z_NO_FLUSH);
+    int r = zlib().inflate(&z, Z_NO_FLUSH);
     std::size_t consumed = in_chunk - z.avail_in;
     next += consumed;
     left -= consumed;
@@ -64,7 +83,7 @@ Result<void> decompress_gzip(std::span<const std::byte> input, std::uint64_t lim
     if (r == Z_STREAM_END) {
       // Like gzread(): another member may follow; anything else is ignored.
       if (left >= 2 && next[0] == 0x1f && next[1] == 0x8b) {
-        inflateReset(&z);
+        zlib().inflateReset(&z);
         continue;
       }
       break;

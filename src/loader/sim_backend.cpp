@@ -115,6 +115,18 @@ Result<std::vector<ProcModule>> SimBackend::loaded_modules() {
   return out;
 }
 
+// One locked read of the state for all modules, with the answers the
+// per-module queries give.
+Result<std::vector<ModuleStatus>> SimBackend::module_statuses() {
+  auto snap = read_snapshot();
+  if (!snap) return std::move(snap).take_error();
+  std::vector<ModuleStatus> out;
+  out.reserve(snap->state.modules.size());
+  for (const SimModule& m : snap->state.modules)
+    out.push_back(ModuleStatus{m.name, m.size, sim_refcnt(snap->state, m, snap->busy), snap->state.holders_of(m.name)});
+  return out;
+}
+
 }  // namespace kmodx::loader
 
 namespace kmodx {

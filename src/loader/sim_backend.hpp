@@ -46,6 +46,7 @@ class SimBackend final : public LoaderBackend {
   Result<std::vector<std::string>> holders(std::string_view name) override;
   Result<long> size(std::string_view name) override;
   Result<std::vector<ProcModule>> loaded_modules() override;
+  Result<std::vector<ModuleStatus>> module_statuses() override;
 
   const SimStateDir& state_dir() const { return dir_; }
 

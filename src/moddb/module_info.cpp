@@ -28,8 +28,12 @@ std::string format_hex(std::span<const std::byte> bytes) {
       reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
 }
 
-Result<std::vector<InfoField>> read_module_info(std::span<const std::byte> image,
-                                                std::string_view file) {
+bool is_signature_field(std::string_view key) {
+  return key == "sig_id" || key == "signer" || key == "sig_key" || key == "sig_hashalgo" || key == "signature";
+}
+
+Result<std::vector<InfoField>> read_module_info(std::span<const std::byte> image, std::string_view file,
+                                                bool with_signature) {
   auto elf = ModuleElf::parse(image, file);
   if (!elf) return std::move(elf).take_error();
   auto entries = elf->modinfo();
@@ -38,6 +42,7 @@ Result<std::vector<InfoField>> read_module_info(std::span<const std::byte> image
   info.reserve(entries->size() + 6);
   for (const ModinfoEntry& e : *entries) info.push_back({std::string(e.key), std::string(e.value)});
   if (auto id = elf->build_id()) info.push_back({"build-id", format_hex(*id)});
+  if (!with_signature) return info;
   if (auto sig = read_signature(image)) {
     info.push_back({"sig_id", sig->id_type});
     // libkmod keeps info values as C strings: a signer name from a PGP or

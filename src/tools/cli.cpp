@@ -4,7 +4,6 @@
 #include <sys/utsname.h>
 
 #include <cstdio>
-#include <iostream>
 
 namespace kmodx::tools {
 
@@ -21,6 +20,12 @@ std::string getopt_unknown(const std::string& token) {
 std::string getopt_missing(const std::string& token) {
   if (token.rfind("--", 0) == 0) return "option '" + token + "' requires an argument";
   return "option requires an argument -- '" + token.substr(token.size() > 1 ? 1 : 0, 1) + "'";
+}
+
+// "<prog>: <text>" on stderr, as getopt prints its complaints.
+void say(std::string_view prog, std::string_view text) {
+  std::fprintf(stderr, "%.*s: %.*s\n", static_cast<int>(prog.size()), prog.data(), static_cast<int>(text.size()),
+               text.data());
 }
 
 }  // namespace
@@ -50,23 +55,23 @@ std::optional<CommandLine> parse_command_line(std::string_view prog, int argc, c
     }
     return cl;
   } catch (const po::unknown_option& e) {
-    std::cerr << prog << ": " << getopt_unknown(e.get_option_name()) << '\n';
+    say(prog, getopt_unknown(e.get_option_name()));
   } catch (const po::invalid_command_line_syntax& e) {
     const std::string name = e.get_option_name();
     if (e.kind() == po::invalid_syntax::missing_parameter) {
       // Only the last word can lack its argument; Boost names the option by
       // its long name, getopt by the spelling used.
       std::string last = argc > 1 ? argv[argc - 1] : name;
-      std::cerr << prog << ": " << getopt_missing(last.rfind("--", 0) == 0 ? name : last) << '\n';
+      say(prog, getopt_missing(last.rfind("--", 0) == 0 ? name : last));
     }
     else if (e.kind() == po::invalid_syntax::extra_parameter)
-      std::cerr << prog << ": option '" << name << "' doesn't allow an argument\n";
+      say(prog, "option '" + name + "' doesn't allow an argument");
     else
-      std::cerr << prog << ": " << e.what() << '\n';
+      say(prog, e.what());
   } catch (const po::ambiguous_option& e) {
-    std::cerr << prog << ": option '" << e.get_option_name() << "' is ambiguous\n";
+    say(prog, "option '" + e.get_option_name() + "' is ambiguous");
   } catch (const po::error& e) {
-    std::cerr << prog << ": " << e.what() << '\n';
+    say(prog, e.what());
   }
   return std::nullopt;
 }

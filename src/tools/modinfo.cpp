@@ -191,11 +191,16 @@ bool Printer::print(const ModuleRef& module, const ModuleDirectory& dir) {
     // file to open and says ENOENT.
     info = make_error(ENOENT, module.name + ": not in modules.dep and not built in");
   } else {
-    auto image = ModuleImage::open(*module.path);
+    // Mapped: modinfo reads the headers, .modinfo and the signature trailer,
+    // so only their pages are touched; libcrypto is loaded only when a
+    // signature field is printed.
+    OpenOptions options;
+    options.map_file = true;
+    auto image = ModuleImage::open(*module.path, options);
     if (!image)
       info = std::move(image).take_error();
     else
-      info = read_module_info(image->bytes(), *module.path);
+      info = read_module_info(image->bytes(), *module.path, !s_.field || is_signature_field(*s_.field));
   }
   // kmod's modinfo treats every module without a path as built-in and stays
   // silent when there is nothing to read for it (old kernels had no

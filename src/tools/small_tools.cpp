@@ -216,7 +216,7 @@ int lsmod_main(std::string_view prog, int argc, char** argv) {
   }
   auto backend = open_tool_backend(log, o->backend, default_module_dir());
   if (!backend) return 1;
-  auto modules = backend->loaded_modules();
+  auto modules = backend->module_statuses();
   if (!modules) {
     log.error(modules.error().detail);
     log.error(std::string("could not get list of modules: ") + std::strerror(modules.error().code));
@@ -228,15 +228,12 @@ int lsmod_main(std::string_view prog, int argc, char** argv) {
     // negative errno when the module went away meanwhile).
     JsonWriter json;
     json.begin_object().key("kmodx_json").value(std::int64_t{1}).key("tool").value("lsmod").key("modules").begin_array();
-    for (const ProcModule& m : *modules) {
-      auto size = backend->size(m.name);
-      auto refcnt = backend->refcnt(m.name);
+    for (const ModuleStatus& m : *modules) {
       json.begin_object().key("name").value(m.name);
-      json.key("size").value(static_cast<std::int64_t>(size ? *size : -static_cast<long>(size.error().code)));
-      json.key("refcount").value(static_cast<std::int64_t>(refcnt ? *refcnt : -static_cast<long>(refcnt.error().code)));
+      json.key("size").value(static_cast<std::int64_t>(m.size));
+      json.key("refcount").value(static_cast<std::int64_t>(m.refcnt));
       json.key("holders").begin_array();
-      if (auto holders = backend->holders(m.name))
-        for (const std::string& h : *holders) json.value(h);
+      for (const std::string& h : m.holders) json.value(h);
       json.end_array().end_object();
     }
     json.end_array().end_object();
@@ -244,18 +241,11 @@ int lsmod_main(std::string_view prog, int argc, char** argv) {
     return 0;
   }
   std::string out = "Module                  Size  Used by\n";
-  for (const ProcModule& m : *modules) {
-    // A module can go away between reading the list and reading its
-    // directory: libkmod then prints the negative errno it got.
-    auto size = backend->size(m.name);
-    auto refcnt = backend->refcnt(m.name);
+  for (const ModuleStatus& m : *modules) {
     char head[512];
-    std::snprintf(head, sizeof head, "%-19s %8ld  %ld", m.name.c_str(), size ? *size : -static_cast<long>(size.error().code),
-                  refcnt ? *refcnt : -static_cast<long>(refcnt.error().code));
+    std::snprintf(head, sizeof head, "%-19s %8ld  %ld", m.name.c_str(), m.size, m.refcnt);
     out += head;
-    if (auto holders = backend->holders(m.name)) {
-      for (std::size_t i = 0; i < holders->size(); ++i) out += (i == 0 ? " " : ",") + (*holders)[i];
-    }
+    for (std::size_t i = 0; i < m.holders.size(); ++i) out += (i == 0 ? " " : ",") + m.holders[i];
     out += '\n';
   }
   std::fwrite(out.data(), 1, out.size(), stdout);

@@ -18,6 +18,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "elf/pkcs7_der.hpp"
 #include "support/elf_builder.hpp"
 
 using namespace kmodx::test;
@@ -346,4 +347,97 @@ TEST_CASE("signature: undecodable PKCS#7 gives nothing", "[elf]") {
   SECTION("an ASN.1 INTEGER instead of a PKCS#7") { der = {0x02, 0x01, 0x05}; }
   auto info = read_signature(with_trailer(module, pkcs7_signature(der)));
   CHECK_FALSE(info.has_value());
+}
+
+// ---- the DER reader (src/elf/pkcs7_der.cpp) against libcrypto ---------------
+
+static bool same_fields(const kmodx::elf::Pkcs7Signer& a, const kmodx::elf::Pkcs7Signer& b) {
+  return a.signer == b.signer && a.key_id == b.key_id && a.hash_algo == b.hash_algo && a.signature == b.signature;
+}
+
+TEST_CASE("pkcs7: the DER reader reads what sign-file writes, as libcrypto does", "[elf]") {
+  auto cert = make_cert({{"O", "kmodx project"}, {"CN", "kmodx test key"}}, {0x00, 0x9a, 0xbc, 0x01});
+  const std::vector<std::byte> module = module_bytes();
+  using Md = std::pair<const EVP_MD* (*)(), const char*>;
+  const Md md = GENERATE(Md{EVP_sha1, "sha1"}, Md{EVP_sha256, "sha256"}, Md{EVP_sha384, "sha384"},
+                         Md{EVP_sha512, "sha512"}, Md{EVP_sha224, "sha224"}, Md{EVP_sha3_256, "sha3-256"},
+                         Md{EVP_sha3_512, "sha3-512"}, Md{EVP_sha512_256, "sha512-256"});
+  INFO(md.second);
+  const Signed s = sign_with(as_u8(module), {cert.get()}, md.first());
+  auto fast = kmodx::elf::read_simple_pkcs7(s.der);
+  auto lib = kmodx::elf::read_pkcs7_with_libcrypto(s.der);
+  REQUIRE(fast.has_value());
+  REQUIRE(lib.has_value());
+  CHECK(fast->hash_algo == md.second);
+  CHECK(same_fields(*fast, *lib));
+}
+
+TEST_CASE("pkcs7: every digest name of the DER reader is libcrypto's", "[elf]") {
+  for (const auto& d : kmodx::elf::pkcs7_digest_names()) {
+    // An OBJECT IDENTIFIER element around the content octets.
+    Bytes der{0x06, static_cast<std::uint8_t>(d.oid.size())};
+    der.insert(der.end(), d.oid.begin(), d.oid.end());
+    const unsigned char* p = der.data();
+    ASN1_OBJECT* obj = d2i_ASN1_OBJECT(nullptr, &p, static_cast<long>(der.size()));
+    REQUIRE(obj != nullptr);
+    char name[80];
+    OBJ_obj2txt(name, sizeof name, obj, 0);
+    ASN1_OBJECT_free(obj);
+    CHECK(std::string(name) == std::string(d.name));
+  }
+}
+
+TEST_CASE("pkcs7: forms outside the plain one are left to libcrypto", "[elf]") {
+  auto first = make_cert({{"CN", "first signer"}}, {0x01});
+  auto second = make_cert({{"CN", "second signer"}}, {0x02});
+  const std::vector<std::byte> module = module_bytes();
+  // Two signers; signed attributes (no PKCS7_NOATTR); a certificate inside.
+  const Signed two = sign_with(as_u8(module), {first.get(), second.get()}, EVP_sha256());
+  Ossl<BIO> in(BIO_new_mem_buf(module.data(), static_cast<int>(module.size())));
+  Ossl<PKCS7> attrs(PKCS7_sign(first.get(), test_key(), nullptr, in.get(),
+                               PKCS7_BINARY | PKCS7_DETACHED | PKCS7_NOCERTS));
+  ossl_check(attrs != nullptr, "PKCS7_sign with attributes");
+  const Signed with_attrs = finish(attrs.get());
+  Ossl<BIO> in2(BIO_new_mem_buf(module.data(), static_cast<int>(module.size())));
+  Ossl<PKCS7> certs(PKCS7_sign(first.get(), test_key(), nullptr, in2.get(),
+                               PKCS7_BINARY | PKCS7_DETACHED | PKCS7_NOATTR));
+  ossl_check(certs != nullptr, "PKCS7_sign with the certificate");
+  const Signed with_cert = finish(certs.get());
+  for (const Signed* s : {&two, &with_attrs, &with_cert}) {
+    CHECK_FALSE(kmodx::elf::read_simple_pkcs7(s->der).has_value());
+    auto info = read_signature(with_trailer(module, pkcs7_signature(s->der)));
+    REQUIRE(info.has_value());
+    CHECK(info->signer == "first signer");
+  }
+}
+
+TEST_CASE("pkcs7: where the DER reader accepts a damaged blob, libcrypto reads the same", "[elf]") {
+  auto cert = make_cert({{"C", "DE"}, {"CN", "kmodx test key"}, {"OU", "unit"}}, {0x31, 0x41, 0x59});
+  const Signed s = sign_simple(as_u8(module_bytes()), cert.get());
+  REQUIRE(kmodx::elf::read_simple_pkcs7(s.der).has_value());
+  std::size_t accepted = 0, tried = 0;
+  auto check = [&](const Bytes& blob) {
+    ++tried;
+    auto fast = kmodx::elf::read_simple_pkcs7(blob);
+    if (!fast) return;
+    ++accepted;
+    auto lib = kmodx::elf::read_pkcs7_with_libcrypto(blob);
+    INFO("blob of " << blob.size() << " bytes");
+    REQUIRE(lib.has_value());
+    REQUIRE(same_fields(*fast, *lib));
+  };
+  for (std::size_t i = 0; i < s.der.size(); ++i) {
+    for (std::uint8_t v : {std::uint8_t(s.der[i] ^ 0x01), std::uint8_t(s.der[i] ^ 0x80), std::uint8_t{0x00},
+                           std::uint8_t{0xFF}, std::uint8_t(s.der[i] + 1)}) {
+      Bytes m = s.der;
+      m[i] = v;
+      check(m);
+    }
+    check(Bytes(s.der.begin(), s.der.begin() + static_cast<std::ptrdiff_t>(i)));
+  }
+  Bytes longer = s.der;
+  longer.insert(longer.end(), {0x30, 0x00, 0xFF});  // bytes after the object are ignored by both
+  check(longer);
+  INFO(accepted << " of " << tried << " variants accepted");
+  CHECK(accepted > s.der.size() / 4);  // signature and name bytes vary freely
 }
