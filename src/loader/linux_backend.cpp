@@ -51,7 +51,17 @@ class LinuxBackend final : public LoaderBackend {
         long rc = ::syscall(SYS_finit_module, file->fd(), request.params.c_str(), flags);
         if (rc == 0) return {};
         int saved = errno;
-        if (saved != ENOSYS) return make_error(saved, request.path + ": " + std::strerror(saved));
+        // A kernel that cannot decompress this file after all (an xz check
+        // its decompressor lacks, as plain `xz` writes CRC64; a format it
+        // was built without) says EINVAL, ENOSYS or EOPNOTSUPP: then the
+        // file is decompressed here, as kmod 30 always did. A genuine
+        // EINVAL (bad parameters) comes back from init_module again.
+        const bool retry = saved == ENOSYS || (format != Compression::none && (saved == EINVAL || saved == EOPNOTSUPP));
+        if (!retry) return make_error(saved, request.path + ": " + std::strerror(saved));
+        if (format != Compression::none)
+          sink_.report(Severity::notice, "the kernel refused the " + std::string(compression_name(format)) +
+                                             " file " + request.path + " (" + std::strerror(saved) +
+                                             "): decompressing it here and loading the image");
       }
     }
     return insert_image(request);

@@ -113,7 +113,7 @@ inroot $static_nodes_cmd || rc=\$?
 echo "static-nodes exit \$rc"
 echo "== lsinitramfs"
 inroot lsinitramfs "/boot/initrd.img-$kver" >"$work/initrd.list"
-grep -E 'usr/bin/kmodx|sbin/modprobe' "$work/initrd.list" || true
+grep -E 'usr/bin/kmodx|sbin/modprobe|lib(zstd|lzma|z|crypto)\.so' "$work/initrd.list" || true
 INSIDE
 unshare -m bash "$work/inside.sh" >"$work/out" 2>&1 || { cat "$work/out"; echo "FAIL: the installation in the chroot"; exit 1; }
 cat "$work/out"
@@ -144,6 +144,9 @@ else
 fi
 check "lsmod of the simulated kernel: fat used by vfat" grep -qE '^fat +[0-9]+  1 vfat$' "$work/out"
 check "the initramfs holds kmodx" grep -q 'usr/bin/kmodx' "$work/initrd.list"
+for lib in libzstd.so.1 liblzma.so.5 libz.so.1 libcrypto.so.3; do
+	check "the initramfs holds $lib (kmodx opens it with dlopen)" grep -qE "(^|/)$lib\$" "$work/initrd.list"
+done
 check "/bin/kmod is kmodx" test "$(chroot "$root" readlink -f /bin/kmod)" = /usr/bin/kmodx
 check "kmod static-nodes (the service's command line) exits 0" grep -q '^static-nodes exit 0$' "$work/out"
 # The file it wrote equals what Debian's kmod 30 makes of the same

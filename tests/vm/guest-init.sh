@@ -101,6 +101,7 @@ group() { GROUP=$1; unload_all; rm -f /etc/modprobe.d/*; }
 reset() { unload_all; }
 conf() { printf '%s\n' "$2" >"/etc/modprobe.d/$1"; }
 differ() { :; }
+differ_on() { :; }
 step() {
 	name=$1 cmd=$2
 	shift 2

@@ -20,12 +20,17 @@
 #                         a deliberate difference: kmodx's record of step NAME
 #                         must equal kmod's record of that step (or of the
 #                         earlier step FROM) transformed by the sed script
-#                         SED, exactly: the difference is asserted, not
+#                         SED (@KVER@ in it stands for the guest's kernel
+#                         release), exactly: the difference is asserted, not
 #                         ignored. Follow such a step with `reset` or a new
 #                         group so the difference does not carry over. A record is the
 #                         command line, "rc=N", then "-- stdout", "-- stderr",
 #                         "-- kernel requests", "-- /proc/modules" and
 #                         "-- sysfs" sections ("<module>: <field>" lines).
+#   differ_on COMPRESSION NAME REASON SED [FROM]
+#                         as differ, on the kernels whose
+#                         /sys/module/compression is COMPRESSION (none, xz,
+#                         zstd, gzip); on the others the records must be equal
 #
 # In CMD, modprobe/insmod/rmmod/lsmod/modinfo are shell functions that run
 # /tool/<name>, a symlink to the tool set under test, so both tools see the
@@ -177,6 +182,17 @@ step insmod-rmmod-two 'rmmod kx_chain_b kx_chain_c' kx_chain_b kx_chain_c
 step insmod-unknown-symbol 'insmod $FX/chain/kx_chain_a.ko' kx_chain_a
 step insmod-no-file 'insmod $DATA/nosuch.ko'
 step insmod-modprobe-xz 'modprobe -d /vm/xz kx_chain_a' kx_chain_a kx_chain_b kx_chain_c
+reset
+# plain `xz` (CRC64): kmod 30 decompresses it itself; a 6.12 kernel, which
+# kmodx hands .ko.xz files, refuses it (EINVAL), and kmodx then decompresses
+# it and loads the image, saying so at -v
+step insmod-xz-crc64 'insmod $DATA/dummy-crc64.ko.xz' dummy
+step insmod-rmmod-xz-crc64 'rmmod dummy' dummy
+step modprobe-xz-crc64-verbose 'modprobe -v -d /vm/xz64 kx_chain_c' kx_chain_c
+differ_on xz modprobe-xz-crc64-verbose \
+	'the kernel refuses the CRC64 .ko.xz that kmodx hands it; kmodx says so at -v and loads the decompressed image (kmod 30 decompresses every file itself)' \
+	'/^-- stderr$/a modprobe: NOTICE: the kernel refused the xz file /vm/xz64/lib/modules/@KVER@/kernel/kx_chain_c.ko.xz (Invalid argument): decompressing it here and loading the image'
+step modprobe-xz-crc64-remove 'modprobe -r -d /vm/xz64 kx_chain_c' kx_chain_c
 reset
 step insmod-gz 'insmod $DATA/dummy.ko.gz' dummy
 differ insmod-gz \
