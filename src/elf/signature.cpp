@@ -25,24 +25,20 @@ namespace {
   X(X509_NAME_ENTRY_get_data) X(X509_NAME_ENTRY_get_object) X(X509_NAME_entry_count) X(X509_NAME_get_entry) \
   X(d2i_PKCS7) X(OPENSSL_init_crypto)
 
-struct CryptoApi {
-  KMODX_CRYPTO_FUNCTIONS(KMODX_API_MEMBER)
-};
+KMODX_LIBRARY_API(CryptoApi, bound_crypto_api, KMODX_CRYPTO_SONAME, KMODX_CRYPTO_FUNCTIONS)
 
-// libcrypto, opened the first time a PKCS#7 signature is decoded.
-// Decoding DER needs no configuration: libcrypto is told not to read
-// openssl.cnf (and set up the providers it names), a third of its start-up.
+// libcrypto, opened the first time a signature is not of the form
+// elf/pkcs7_der.cpp reads. Decoding DER needs no configuration: it is told
+// not to read openssl.cnf (and set up the providers it names).
 const Result<CryptoApi>& crypto_api() {
-  static const Result<CryptoApi> api = [] {
-    auto table = bind_library<CryptoApi>(KMODX_CRYPTO_SONAME, [](SharedLibrary& lib, CryptoApi& api) {
-      return true KMODX_CRYPTO_FUNCTIONS(KMODX_API_BIND);
-    });
-    if (table) table->OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
-    return table;
+  static const bool initialised = [] {
+    if (bound_crypto_api()) bound_crypto_api()->OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
+    return true;
   }();
-  return api;
+  (void)initialised;
+  return bound_crypto_api();
 }
-// Only after fill_from_pkcs7() has checked that crypto_api() loaded.
+// Only after read_pkcs7_with_libcrypto() has checked that crypto_api() loaded.
 const CryptoApi& crypto() { return *crypto_api(); }
 
 constexpr std::string_view kMagic = "~Module signature appended~\n";

@@ -15,16 +15,8 @@ namespace {
   X(lzma_code) X(lzma_end) X(lzma_index_buffer_decode) X(lzma_index_end) X(lzma_index_stream_size) \
   X(lzma_index_uncompressed_size) X(lzma_stream_decoder) X(lzma_stream_footer_decode)
 
-struct LzmaApi {
-  KMODX_LZMA_FUNCTIONS(KMODX_API_MEMBER)
-};
-
-// liblzma, opened the first time it is needed.
-const Result<LzmaApi>& lzma_api() {
-  static const Result<LzmaApi> api = bind_library<LzmaApi>(
-      KMODX_LZMA_SONAME, [](SharedLibrary& lib, LzmaApi& api) { return true KMODX_LZMA_FUNCTIONS(KMODX_API_BIND); });
-  return api;
-}
+// liblzma, opened the first time a .xz file is read.
+KMODX_LIBRARY_API(LzmaApi, lzma_api, KMODX_LZMA_SONAME, KMODX_LZMA_FUNCTIONS)
 // Only after the entry point has checked that lzma_api() loaded.
 const LzmaApi& lzma() { return *lzma_api(); }
 

@@ -12,16 +12,8 @@ namespace {
 
 #define KMODX_ZLIB_FUNCTIONS(X) X(inflate) X(inflateEnd) X(inflateInit2_) X(inflateReset)
 
-struct ZlibApi {
-  KMODX_ZLIB_FUNCTIONS(KMODX_API_MEMBER)
-};
-
 // zlib, opened the first time a .gz file is read.
-const Result<ZlibApi>& zlib_api() {
-  static const Result<ZlibApi> api = bind_library<ZlibApi>(
-      KMODX_ZLIB_SONAME, [](SharedLibrary& lib, ZlibApi& api) { return true KMODX_ZLIB_FUNCTIONS(KMODX_API_BIND); });
-  return api;
-}
+KMODX_LIBRARY_API(ZlibApi, zlib_api, KMODX_ZLIB_SONAME, KMODX_ZLIB_FUNCTIONS)
 // Only after decompress_gzip() has checked that zlib_api() loaded.
 const ZlibApi& zlib() { return *zlib_api(); }
 

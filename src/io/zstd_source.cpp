@@ -16,16 +16,8 @@ namespace {
   X(ZSTD_findFrameCompressedSize) X(ZSTD_freeDCtx) X(ZSTD_getErrorName) X(ZSTD_getFrameContentSize)        \
   X(ZSTD_isError)
 
-struct ZstdApi {
-  KMODX_ZSTD_FUNCTIONS(KMODX_API_MEMBER)
-};
-
 // libzstd, opened the first time a .zst file is read.
-const Result<ZstdApi>& zstd_api() {
-  static const Result<ZstdApi> api = bind_library<ZstdApi>(
-      KMODX_ZSTD_SONAME, [](SharedLibrary& lib, ZstdApi& api) { return true KMODX_ZSTD_FUNCTIONS(KMODX_API_BIND); });
-  return api;
-}
+KMODX_LIBRARY_API(ZstdApi, zstd_api, KMODX_ZSTD_SONAME, KMODX_ZSTD_FUNCTIONS)
 // Only after decompress_zstd() has checked that zstd_api() loaded.
 const ZstdApi& zstd() { return *zstd_api(); }
 

@@ -11,14 +11,11 @@
 // X-macro list of their names:
 //
 //     #define ZSTD_FUNCTIONS(X) X(ZSTD_createDCtx) X(ZSTD_freeDCtx) ...
-//     struct ZstdApi { ZSTD_FUNCTIONS(KMODX_API_MEMBER) };
-//     const Result<ZstdApi>& zstd_api() {
-//       static const Result<ZstdApi> table = bind_library<ZstdApi>(KMODX_ZSTD_SONAME,
-//           [](SharedLibrary& lib, ZstdApi& api) { return true ZSTD_FUNCTIONS(KMODX_API_BIND); });
-//       return table;
-//     }
+//     KMODX_LIBRARY_API(ZstdApi, zstd_api, KMODX_ZSTD_SONAME, ZSTD_FUNCTIONS)
 //
-// and calls zstd_api()->ZSTD_createDCtx(). decltype() of a declared
+// defines `struct ZstdApi` with a pointer member per function and
+// `const Result<ZstdApi>& zstd_api()`, which opens and binds on its first
+// call; the user then calls zstd_api()->ZSTD_createDCtx(). decltype() of a declared
 // function does not make the linker want it, so the libraries' own headers
 // give the types. The SONAMEs come from the build (CMakeLists.txt reads them
 // from the libraries found there). Thread safety: open() may be
@@ -69,6 +66,18 @@ class SharedLibrary {
 /// A table member for library function \p f, and its binding (see above).
 #define KMODX_API_MEMBER(f) decltype(&::f) f;
 #define KMODX_API_BIND(f) &&lib.bind(api.f, #f)
+
+/// The table type \p Api of the functions \p LIST names and its accessor
+/// \p accessor (see above).
+#define KMODX_LIBRARY_API(Api, accessor, soname, LIST)                                                   \
+  struct Api {                                                                                            \
+    LIST(KMODX_API_MEMBER)                                                                                \
+  };                                                                                                      \
+  const ::kmodx::Result<Api>& accessor() {                                                                \
+    static const ::kmodx::Result<Api> table = ::kmodx::bind_library<Api>(                                \
+        soname, [](::kmodx::SharedLibrary& lib, Api& api) { return true LIST(KMODX_API_BIND); });        \
+    return table;                                                                                         \
+  }
 
 /// Opens \p soname and fills an \p Api table with \p binder(library, table),
 /// which returns whether every symbol was found.
