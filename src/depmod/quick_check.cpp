@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -38,25 +39,30 @@ class NewerSearch {
 
   // Takes ownership of \p root_fd.
   bool run(int root_fd) {
-    push(root_fd, 0);
+    root_fd_ = root_fd;
+    push(".", 0);
     const unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
     std::vector<std::thread> helpers;
     for (unsigned i = 1; i < n; ++i) helpers.emplace_back([this] { work(); });
     work();
     for (std::thread& t : helpers) t.join();
+    ::close(root_fd_);
     return found_.load();
   }
 
  private:
+  // A directory still to read, by its path below the root: opened only
+  // when it is read, so that a wide tree does not hold a descriptor per
+  // waiting directory.
   struct Pending {
-    int fd;
+    std::string path;
     unsigned depth;
   };
 
-  void push(int fd, unsigned depth) {
+  void push(std::string path, unsigned depth) {
     {
       std::lock_guard lock(mutex_);
-      stack_.push_back({fd, depth});
+      stack_.push_back({std::move(path), depth});
       ++pending_;
     }
     wake_.notify_one();
@@ -68,16 +74,14 @@ class NewerSearch {
       {
         std::unique_lock lock(mutex_);
         wake_.wait(lock, [&] { return !stack_.empty() || pending_ == 0 || found_.load(); });
-        if (stack_.empty()) return;  // all done, or found (the rest is closed below)
-        dir = stack_.back();
+        if (stack_.empty()) return;  // all done, or found (the rest is dropped below)
+        dir = std::move(stack_.back());
         stack_.pop_back();
       }
       if (!found_.load()) scan(dir);
-      else ::close(dir.fd);
       std::lock_guard lock(mutex_);
       if (--pending_ == 0 || found_.load()) wake_.notify_all();
       if (found_.load()) {
-        for (const Pending& p : stack_) ::close(p.fd);
         pending_ -= static_cast<long>(stack_.size());
         stack_.clear();
       }
@@ -85,9 +89,11 @@ class NewerSearch {
   }
 
   void scan(const Pending& dir) {
-    DIR* d = ::fdopendir(dir.fd);
+    const int fd = ::openat(root_fd_, dir.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    DIR* d = ::fdopendir(fd);
     if (d == nullptr) {
-      ::close(dir.fd);
+      ::close(fd);
       return;
     }
     while (!found_.load(std::memory_order_relaxed)) {
@@ -111,13 +117,13 @@ class NewerSearch {
       }
       // A bound on depth keeps a symlink loop from recursing forever.
       if (!is_dir || dir.depth >= 64) continue;
-      const int sub = ::openat(::dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (sub >= 0) push(sub, dir.depth + 1);
+      push(dir.path + "/" + e->d_name, dir.depth + 1);
     }
     ::closedir(d);
   }
 
   const timespec ref_;
+  int root_fd_ = -1;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<Pending> stack_;
