@@ -68,6 +68,9 @@ ProbePlan plan_probe(ModuleResolver& resolver, ModuleId target, const ProbeFlags
 /// The backend pointers below may be null only for a dry run that ignores
 /// what is loaded (-D): then nothing asks the kernel.
 bool module_in_kernel(ModuleResolver& resolver, LoaderBackend* backend, ModuleId id, DiagnosticSink& sink);
+/// The part of module_in_kernel() that asks the backend: whether module
+/// \p name is live there (false without a backend).
+bool module_live(LoaderBackend* backend, const std::string& name, DiagnosticSink& sink);
 
 struct ProbeHooks {
   /// Called with each step about to be carried out, when printing is on.
@@ -80,6 +83,10 @@ struct ProbeHooks {
 /// a negative errno: the first failure of a required step.
 int probe_module(ModuleResolver& resolver, LoaderBackend* backend, ModuleId target, const ProbeFlags& flags,
                  const std::optional<std::string>& extra_options, const ProbeHooks& hooks, DiagnosticSink& sink);
+
+/// Carries out one step of a plan, without asking whether it is loaded: its
+/// install command, or the insertion of its file. 0 or a negative errno.
+int run_probe_step(const ProbeStep& step, LoaderBackend* backend, const ProbeFlags& flags, DiagnosticSink& sink);
 
 /// Carries out a plan (the part of probe_module() after planning).
 int execute_probe(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend* backend, const ProbeFlags& flags,

@@ -39,6 +39,7 @@ Result<void> SimBackend::remove(std::string_view name, bool force) {
   // The unload system call (kernel/module/main.c), in its order.
   SimModule* m = state->find(name);
   if (m == nullptr) return make_error(ENOENT, std::string(name) + ": not loaded in the simulated kernel");
+  if (m->coming) return make_error(EBUSY, m->name + ": still initialising (state coming)");
   auto holders = state->holders_of(m->name);
   if (!holders.empty()) {
     std::string list;
@@ -70,7 +71,7 @@ Result<InitState> SimBackend::initstate(std::string_view name) {
   if (!snap) return std::move(snap).take_error();
   auto m = find_loaded(*snap, name);
   if (!m) return std::move(m).take_error();
-  return InitState::live;
+  return (*m)->coming ? InitState::coming : InitState::live;
 }
 
 Result<long> SimBackend::refcnt(std::string_view name) {
@@ -109,7 +110,7 @@ Result<std::vector<ProcModule>> SimBackend::loaded_modules() {
     for (const std::string& h : snap->state.holders_of(m.name)) p.holders += h + ",";
     if (m.has_init && !m.has_exit) p.holders += "[permanent],";
     if (p.holders.empty()) p.holders = "-";
-    p.state = "Live";
+    p.state = m.coming ? "Loading" : "Live";
     out.push_back(std::move(p));
   }
   return out;

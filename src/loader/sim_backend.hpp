@@ -18,7 +18,11 @@
 //   parameters (parse_args)               EINVAL / ERANGE / ENOSPC; unknown
 //                                         names are only warned about
 //   init function                         the errno configured in
-//                                         <state>/init-errors, else success
+//                                         <state>/init-errors, else success;
+//                                         with a time in <state>/init-delays
+//                                         it runs that long with the state
+//                                         unlocked and the module "coming"
+//                                         (a second insert of it waits)
 // remove() follows the unload system call: ENOENT, EWOULDBLOCK while other modules
 // use it (even when forced), EBUSY for init-without-exit unless forced,
 // EWOULDBLOCK for a non-zero refcnt unless forced.
@@ -26,6 +30,7 @@
 // What the simulated kernel logs goes to <state>/dmesg and into the error
 // detail; nothing is printed.
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "kmodx/loader.hpp"
@@ -59,6 +64,20 @@ class SimBackend final : public LoaderBackend {
   /// The state and outside references, under a shared lock for queries or
   /// an exclusive one for changes.
   Result<Snapshot> read_snapshot(bool exclusive = false);
+
+  /// An init function that takes time (init-delays): run after the checks,
+  /// with the state unlocked.
+  struct SlowInit {
+    std::string name;
+    long milliseconds = 0;
+    int error = 0;  ///< what init-errors says it returns (0: success)
+  };
+  /// insert() up to the init call, under the lock. Sets \p wait when the
+  /// module is still coming from another load, and \p slow when its init
+  /// must run unlocked (the module is then saved as coming).
+  Result<void> insert_checked(const InsertRequest& request, bool& wait, std::optional<SlowInit>& slow);
+  /// The end of a slow init: the module becomes live, or goes.
+  Result<void> finish_init(const SlowInit& init);
 
   /// The loaded module \p name of \p s, or ENOENT.
   static Result<const SimModule*> find_loaded(const Snapshot& s, std::string_view name);

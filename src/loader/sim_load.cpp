@@ -4,6 +4,8 @@
 // values and messages (see sim_backend.hpp for the list).
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstring>
 
@@ -93,12 +95,50 @@ Error fail(int code, const LoadContext& ctx, const std::string& what) {
 }  // namespace
 
 Result<void> SimBackend::insert(const InsertRequest& request) {
+  // add_unformed_module(): a module of the same name that is still coming
+  // is waited for; then it is live (EEXIST) or gone (this load goes on).
+  for (int waited_ms = 0;; waited_ms += 10) {
+    bool wait = false;
+    std::optional<SlowInit> slow;
+    auto checked = insert_checked(request, wait, slow);
+    if (!checked) return checked;
+    if (slow) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(slow->milliseconds));
+      return finish_init(*slow);
+    }
+    if (!wait) return checked;
+    if (waited_ms >= 600000) return make_error(EBUSY, request.path + ": the module stays coming for 10 minutes");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+Result<void> SimBackend::finish_init(const SlowInit& init) {
+  auto snap = read_snapshot(true);
+  if (!snap) return std::move(snap).take_error();
+  SimModule* m = snap->state.find(init.name);
+  if (m == nullptr || !m->coming) return make_error(EIO, init.name + ": the coming module vanished from the state");
+  if (init.error != 0) {
+    const std::string what = init.name + ": init function returned -" + std::to_string(init.error) + " (" +
+                             std::strerror(init.error) + "), configured in " + dir_.file("init-errors");
+    std::erase_if(snap->state.modules, [&](const SimModule& x) { return x.name == init.name; });
+    dir_.log({what});
+    if (auto saved = dir_.save(snap->state, snap->busy); !saved) return saved;
+    return make_error(init.error, what);
+  }
+  m->coming = false;
+  dir_.log({init.name + ": init done"});
+  return dir_.save(snap->state, snap->busy);
+}
+
+Result<void> SimBackend::insert_checked(const InsertRequest& request, bool& wait, std::optional<SlowInit>& slow) {
   auto snap = read_snapshot(true);
   if (!snap) return std::move(snap).take_error();
   SimState* state = &snap->state;
   const auto* busy = &snap->busy;
   auto init_errors = read_name_number_file(dir_.file("init-errors"));
   if (!init_errors) return std::move(init_errors).take_error();
+  auto init_delays = read_name_number_file(dir_.file("init-delays"));
+  if (!init_delays) return std::move(init_delays).take_error();
   auto kernel = SimKernel::load(dir_, module_dir_);
   if (!kernel) return std::move(kernel).take_error();
   // Best effort: the file only tells a human which exports are simulated.
@@ -146,7 +186,13 @@ Result<void> SimBackend::insert(const InsertRequest& request) {
   }
 
   // add_unformed_module()
-  if (state->find(mod.name) != nullptr) return failed(EEXIST, mod.name + ": already loaded");
+  if (const SimModule* old = state->find(mod.name)) {
+    if (old->coming) {
+      wait = true;
+      return {};
+    }
+    return failed(EEXIST, mod.name + ": already loaded");
+  }
 
   // simplify_symbols() -> resolve_symbol() for each undefined symbol.
   std::vector<std::string> uses;
@@ -160,6 +206,11 @@ Result<void> SimBackend::insert(const InsertRequest& request) {
     if (!found) {
       err = ENOENT;
     } else {
+      // resolve_symbol_wait(): an exporter still coming is waited for.
+      if (found->owner != nullptr && found->owner->coming) {
+        wait = true;
+        return {};
+      }
       if (found->gpl_only) using_gplonly = true;
       // inherit_taint()
       if (found->owner != nullptr && found->owner->taint.find('P') != std::string::npos) {
@@ -230,15 +281,19 @@ Result<void> SimBackend::insert(const InsertRequest& request) {
     return failed(params.error, last);
   }
 
-  // The init call: the init function "returns" what init-errors says.
+  // The init call: the init function "returns" what init-errors says,
+  // after the time init-delays gives it.
+  int init_error = 0;
+  long delay_ms = 0;
   if (mod.has_init) {
-    for (const auto& [name, value] : *init_errors) {
-      if (name != mod.name || value == 0) continue;
-      int err = static_cast<int>(value < 0 ? -value : value);
-      return failed(err, mod.name + ": init function returned -" + std::to_string(err) + " (" +
-                             std::strerror(err) + "), configured in " + dir_.file("init-errors"));
-    }
+    for (const auto& [name, value] : *init_errors)
+      if (name == mod.name && value != 0) init_error = static_cast<int>(value < 0 ? -value : value);
+    for (const auto& [name, value] : *init_delays)
+      if (name == mod.name && value > 0) delay_ms = std::min(value, 600000L);
   }
+  if (init_error != 0 && delay_ms == 0)
+    return failed(init_error, mod.name + ": init function returned -" + std::to_string(init_error) + " (" +
+                                  std::strerror(init_error) + "), configured in " + dir_.file("init-errors"));
 
   SimModule live;
   live.name = mod.name;
@@ -250,7 +305,13 @@ Result<void> SimBackend::insert(const InsertRequest& request) {
   live.uses = std::move(uses);
   live.params = std::move(params.values);
   live.exports = mod.exports;
+  live.coming = delay_ms > 0;
   state->modules.insert(state->modules.begin(), std::move(live));  // list_add_rcu(): at the head
+  if (delay_ms > 0) {
+    ctx.log.push_back(mod.name + ": init started (takes " + std::to_string(delay_ms) + " ms, " +
+                      dir_.file("init-delays") + ")");
+    slow = SlowInit{mod.name, delay_ms, init_error};
+  }
   dir_.log(ctx.log);
   return dir_.save(*state, *busy);
 }

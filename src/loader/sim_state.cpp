@@ -69,6 +69,9 @@ std::string parse_field(std::string_view key, std::string_view value, SimModule&
   } else if (key == "init" || key == "exit") {
     if (value != "0" && value != "1") return "bad " + std::string(key) + " flag '" + std::string(value) + "'";
     (key == "init" ? m.has_init : m.has_exit) = value == "1";
+  } else if (key == "state") {
+    if (value != "coming") return "bad state '" + std::string(value) + "'";
+    m.coming = true;
   } else if (key == "taint") {
     if (!std::all_of(value.begin(), value.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
       return "bad taint '" + std::string(value) + "'";
@@ -221,6 +224,7 @@ std::string render_sim_state(const SimState& state) {
     out += "module " + m.name + " path=" + sim_encode(m.path) + " size=" + std::to_string(m.size) +
            " init=" + (m.has_init ? "1" : "0") + " exit=" + (m.has_exit ? "1" : "0");
     if (!m.taint.empty()) out += " taint=" + m.taint;
+    if (m.coming) out += " state=coming";
     if (!m.uses.empty()) out += " uses=" + join_encoded(m.uses);
     if (!m.params.empty()) {
       out += " params=";
@@ -279,7 +283,7 @@ std::string proc_modules_line(const SimState& state, const SimModule& m,
   for (const std::string& h : state.holders_of(m.name)) deps += h + ",";
   if (m.has_init && !m.has_exit) deps += "[permanent],";
   line += deps.empty() ? "-" : deps;
-  line += " Live 0x0000000000000000";
+  line += m.coming ? " Loading 0x0000000000000000" : " Live 0x0000000000000000";
   if (!m.taint.empty()) line += " (" + m.taint + ")";
   return line;
 }
@@ -382,7 +386,7 @@ Result<void> SimStateDir::render_views(const SimState& state,
     fs::create_directories(d + "/holders", ec);
     if (!ec && !m.params.empty()) fs::create_directories(d + "/parameters", ec);
     if (ec) return make_error(ec.value(), d + ": " + ec.message());
-    if (auto ok = put(d + "/initstate", "live\n"); !ok) return ok;
+    if (auto ok = put(d + "/initstate", m.coming ? "coming\n" : "live\n"); !ok) return ok;
     if (auto ok = put(d + "/refcnt", std::to_string(sim_refcnt(state, m, busy)) + "\n"); !ok) return ok;
     if (auto ok = put(d + "/coresize", std::to_string(m.size) + "\n"); !ok) return ok;
     if (auto ok = put(d + "/taint", m.taint + "\n"); !ok) return ok;

@@ -20,6 +20,12 @@
 //                         sim_kernel.hpp
 //   <state>/init-errors   lines `module_name errno_number`: that module's init
 //                         function "returns" -errno
+//   <state>/init-delays   lines `module_name milliseconds`: that module's init
+//                         function takes so long. Meanwhile the module is
+//                         listed as coming (initstate coming, /proc/modules
+//                         "Loading") and the state is unlocked, so other
+//                         loads go on, as in the kernel; a second load of it
+//                         waits for the first to end
 //   <state>/busy          lines `module_name count`: references held from
 //                         outside any module (an open device, a mount), which
 //                         count in refcnt but are not holders
@@ -31,7 +37,7 @@
 //
 //   file    := "kmodx-sim-state 1" NL { module NL }
 //   module  := "module" SP name { SP key "=" value }
-//   key     := path | size | init | exit | taint | uses | params | exports
+//   key     := path | size | init | exit | taint | uses | params | exports | state
 //
 //   path=<enc>            the file it was loaded from
 //   size=<n>              core size in bytes
@@ -41,6 +47,7 @@
 //   params=<enc>:<enc>,...            name:value as sysfs shows the value
 //   exports=<sym>:<crc>:<g|->:<ns>,...  crc is hex or empty (no CRC), g marks
 //                         a GPL-only export, ns the namespace (may be empty)
+//   state=coming          its init function is still running (no key: live)
 //
 // <enc> is the text with every byte outside [A-Za-z0-9_./+@-] written as %XX,
 // so values never contain SP, ',', ':' or '='. Modules are listed most
@@ -78,6 +85,7 @@ struct SimModule {
   std::vector<std::string> uses;
   std::vector<SimParam> params;
   std::vector<SimExport> exports;
+  bool coming = false;  ///< init still running (init-delays)
 };
 
 /// The whole simulated module list, most recently loaded first.

@@ -149,8 +149,12 @@ ProbePlan plan_probe(ModuleResolver& resolver, ModuleId target, const ProbeFlags
 
 bool module_in_kernel(ModuleResolver& resolver, LoaderBackend* backend, ModuleId id, DiagnosticSink& sink) {
   if (resolver.is_builtin(id)) return true;
+  return module_live(backend, resolver.name(id), sink);
+}
+
+bool module_live(LoaderBackend* backend, const std::string& name, DiagnosticSink& sink) {
   if (backend == nullptr) return false;
-  auto state = backend->initstate(resolver.name(id));
+  auto state = backend->initstate(name);
   if (!state) {
     if (state.error().code == EINVAL)
       sink.report_from(Severity::error, "libkmod-module.c:1788 kmod_module_get_initstate", state.error().detail);
@@ -170,15 +174,18 @@ int execute_probe(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend
       err = -EEXIST;
     } else {
       if (hooks.print && step.action != ProbeStep::Action::none) hooks.print(step);
-      if (!flags.dry_run)
-        err = step.action == ProbeStep::Action::install ? do_install(step, sink)
-                                                        : backend ? do_insert(step, *backend, flags, sink) : -ENOSYS;
+      if (!flags.dry_run) err = run_probe_step(step, backend, flags, sink);
     }
     if (err == -EEXIST && step.is_target && flags.first_time) break;
     if (err == -EEXIST || !step.required) err = 0;
     else if (err < 0) break;
   }
   return err;
+}
+
+int run_probe_step(const ProbeStep& step, LoaderBackend* backend, const ProbeFlags& flags, DiagnosticSink& sink) {
+  if (step.action == ProbeStep::Action::install) return do_install(step, sink);
+  return backend ? do_insert(step, *backend, flags, sink) : -ENOSYS;
 }
 
 int probe_module(ModuleResolver& resolver, LoaderBackend* backend, ModuleId target, const ProbeFlags& flags,

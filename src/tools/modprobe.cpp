@@ -8,11 +8,14 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <charconv>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "kmodx/module_elf.hpp"
 #include "kmodx/module_image.hpp"
+#include "kmodx/parallel_probe.hpp"
 #include "kmodx/probe.hpp"
 #include "moddb/dependency_dot.hpp"
 #include "tools/backend_option.hpp"
@@ -108,7 +111,17 @@ Parsed parse_settings(std::string_view prog, std::vector<std::string> words, Mod
       "dump-modversions", "")("show-exports", "")("dry-run,n", "")("show", "")(
       "config,C", po::value<std::string>(), "")("dirname,d", po::value<std::string>(), "")(
       "set-version,S", po::value<std::string>(), "")("syslog,s", "")("quiet,q", "")("verbose,v", "")(
-      "version,V", "")("help,h", "")("backend", po::value<std::string>(), "")("json", "")("graph", "");
+      "version,V", "")("help,h", "")("backend", po::value<std::string>(), "")("json", "")("graph", "")(
+      "parallel", po::value<std::string>()->implicit_value(""), "");
+  // "--parallel=" (or "--par=") is an empty count for getopt; Boost.Program_options
+  // refuses it with a message about the syntax instead.
+  for (std::size_t i = 1; i < words.size() && words[i] != "--"; ++i) {
+    const std::string& w = words[i];
+    if (w.size() > 3 && w.back() == '=' && std::string_view("--parallel").starts_with(w.substr(0, w.size() - 1))) {
+      log.error("--parallel takes a number of jobs from 1 to 1024, not ''.");
+      return Parsed::exit_fail;
+    }
+  }
   std::vector<char*> argv;
   for (std::string& w : words) argv.push_back(w.data());
   auto cl = parse_command_line(prog, static_cast<int>(argv.size()), argv.data(), desc);
@@ -162,11 +175,30 @@ Parsed parse_settings(std::string_view prog, std::vector<std::string> words, Mod
     } else if (n == "backend") s.backend = o.value;
     else if (n == "json") s.json = true;
     else if (n == "graph") s.graph = true;
+    else if (n == "parallel") {
+      // --parallel: as many jobs as CPUs; --parallel=N: N.
+      constexpr unsigned kMaxJobs = 1024;
+      unsigned jobs = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxJobs);
+      if (!o.value.empty()) {
+        const char* end = o.value.data() + o.value.size();
+        auto [ptr, ec] = std::from_chars(o.value.data(), end, jobs);
+        if (ec != std::errc() || ptr != end || jobs < 1 || jobs > kMaxJobs) {
+          log.error("--parallel takes a number of jobs from 1 to " + std::to_string(kMaxJobs) + ", not '" + o.value +
+                    "'.");
+          return Parsed::exit_fail;
+        }
+      }
+      s.parallel = jobs;
+    }
   }
   args = std::move(cl->arguments);
   // Plans only: what would be done is known without doing it.
   if (s.json && !s.dry_run) {
     log.error("--json needs --show-depends or --dry-run.");
+    return Parsed::exit_fail;
+  }
+  if (s.parallel != 0 && s.remove) {
+    log.error("--parallel loads modules; it goes without --remove.");
     return Parsed::exit_fail;
   }
   if (s.graph && (!s.show_depends || s.remove || s.json)) {
@@ -245,18 +277,25 @@ int show_symbols(ModprobeSession& session, const std::string& arg, bool exports)
   return 0;
 }
 
-int insert_one(ModprobeSession& session, const std::string& arg, const std::optional<std::string>& extra) {
-  const ModprobeSettings& s = session.settings();
+// What an argument names, for insert mode: the modules, or the message
+// kmod prints when it names nothing (and the error to return).
+struct InsertTargets {
+  std::vector<ModuleId> ids;
+  std::string message;  ///< non-empty: print with log_level_message(), fail with err
+  int err = 0;
+};
+
+InsertTargets resolve_for_insert(ModprobeSession& session, const std::string& arg) {
   auto found = session.resolve_argument(arg);
   const bool is_path = arg.starts_with("/") || arg.starts_with("./");
-  if (is_path && !found) {
-    session.log_level_message("Failed to get module from path " + arg + ": " + std::strerror(found.error().code));
-    return -found.error().code;
-  }
-  if (!found || found->empty()) {
-    session.log_level_message("Module " + arg + " not found in directory " + session.resolver().dirname());
-    return -ENOENT;
-  }
+  if (is_path && !found)
+    return {{}, "Failed to get module from path " + arg + ": " + std::strerror(found.error().code), -found.error().code};
+  if (!found || found->empty())
+    return {{}, "Module " + arg + " not found in directory " + session.resolver().dirname(), -ENOENT};
+  return {std::move(*found), {}, 0};
+}
+
+ProbeFlags probe_flags(const ModprobeSettings& s) {
   ProbeFlags flags;
   flags.ignore_commands = s.ignore_commands;
   flags.ignore_loaded = s.show_depends;
@@ -265,6 +304,10 @@ int insert_one(ModprobeSession& session, const std::string& arg, const std::opti
   flags.use_blacklist = s.use_blacklist;
   flags.force_modversion = s.force || s.force_modversion;
   flags.force_vermagic = s.force || s.force_vermagic;
+  return flags;
+}
+
+ProbeHooks print_hooks(ModprobeSession& session) {
   ProbeHooks hooks;
   if (session.recording()) {
     hooks.print = [&session](const ProbeStep& step) {
@@ -273,8 +316,28 @@ int insert_one(ModprobeSession& session, const std::string& arg, const std::opti
                    step.describe());
     };
   }
+  return hooks;
+}
+
+// kmod's words for a failed probe of \p name.
+void report_insert_error(ModprobeSession& session, const std::string& name, int err) {
+  if (err == -EEXIST) session.log().error("could not insert '" + name + "': Module already in kernel");
+  else if (err == -ENOENT)
+    session.log().error("could not insert '" + name + "': Unknown symbol in module, or unknown parameter (see dmesg)");
+  else session.log().error("could not insert '" + name + "': " + std::strerror(-err));
+}
+
+int insert_one(ModprobeSession& session, const std::string& arg, const std::optional<std::string>& extra) {
+  const ModprobeSettings& s = session.settings();
+  InsertTargets targets = resolve_for_insert(session, arg);
+  if (!targets.message.empty()) {
+    session.log_level_message(targets.message);
+    return targets.err;
+  }
+  const ProbeFlags flags = probe_flags(s);
+  const ProbeHooks hooks = print_hooks(session);
   int err = 0;
-  for (ModuleId id : *found) {
+  for (ModuleId id : targets.ids) {
     const std::string& name = session.resolver().name(id);
     if (s.lookup_only) {
       std::printf("%s\n", name.c_str());
@@ -288,11 +351,63 @@ int insert_one(ModprobeSession& session, const std::string& arg, const std::opti
       err = 0;
       continue;
     }
-    if (err == -EEXIST) session.log().error("could not insert '" + name + "': Module already in kernel");
-    else if (err == -ENOENT)
-      session.log().error("could not insert '" + name + "': Unknown symbol in module, or unknown parameter (see dmesg)");
-    else session.log().error("could not insert '" + name + "': " + std::strerror(-err));
+    report_insert_error(session, name, err);
   }
+  return err;
+}
+
+// The insert mode with --parallel: every argument resolved and planned
+// first, in order; then execute_probes_parallel(), whose replay prints what
+// the sequential loop of insert_one() would, in its order. Plans with an
+// install command run that loop instead.
+int insert_parallel(ModprobeSession& session, const std::vector<std::string>& args,
+                    const std::optional<std::string>& extra) {
+  const ModprobeSettings& s = session.settings();
+  const ProbeFlags flags = probe_flags(s);
+  LoaderBackend& backend = session.backend();
+  std::vector<ParallelRequest> requests;
+  std::vector<std::string> messages, names;  // per request
+  std::vector<std::size_t> last_of_arg;      // index of each argument's last request
+  for (const std::string& arg : args) {
+    InsertTargets targets = resolve_for_insert(session, arg);
+    if (!targets.message.empty()) {
+      requests.push_back({0, std::nullopt, targets.err});
+      messages.push_back(targets.message);
+      names.emplace_back();
+    }
+    for (ModuleId id : targets.ids) {
+      ParallelRequest r;
+      r.target = id;
+      if (module_in_kernel(session.resolver(), &backend, id, session.log()))
+        r.settled = flags.first_time ? -EEXIST : 0;  // probe_module()'s first check
+      else
+        r.plan = plan_probe(session.resolver(), id, flags, extra);
+      requests.push_back(std::move(r));
+      messages.emplace_back();
+      names.push_back(session.resolver().name(id));
+    }
+    last_of_arg.push_back(requests.size());
+  }
+  if (needs_sequential_probe(requests)) {
+    int err = 0;
+    for (const std::string& arg : args)
+      if (int r = insert_one(session, arg, extra); r < 0) err = r;
+    return err;
+  }
+  BackendFactory backends = [&session](DiagnosticSink& sink) { return session.open_backend(sink); };
+  int err = 0, arg_err = 0;
+  std::size_t arg = 0;
+  execute_probes_parallel(requests, session.resolver(), backends, s.parallel, flags, print_hooks(session),
+                          session.log(), [&](std::size_t i, int result) {
+                            if (!messages[i].empty()) session.log_level_message(messages[i]);
+                            else if (result < 0) report_insert_error(session, names[i], result);
+                            // insert_one() returns the result of its last target
+                            arg_err = result < 0 ? result : 0;
+                            if (i + 1 == last_of_arg[arg]) {
+                              if (arg_err < 0) err = arg_err;
+                              ++arg;
+                            }
+                          });
   return err;
 }
 
@@ -322,7 +437,7 @@ LoaderBackend& ModprobeSession::backend() {
       log_.report(Severity::fatal, spec.error().detail);
       std::exit(EXIT_FAILURE);
     }
-    auto opened = open_backend(*spec, dirname_, log_);
+    auto opened = kmodx::open_backend(*spec, dirname_, log_);
     if (!opened) {
       log_.report(Severity::fatal, opened.error().detail);
       std::exit(EXIT_FAILURE);
@@ -330,6 +445,12 @@ LoaderBackend& ModprobeSession::backend() {
     backend_ = std::move(opened).value();
   }
   return *backend_;
+}
+
+Result<std::unique_ptr<LoaderBackend>> ModprobeSession::open_backend(DiagnosticSink& sink) const {
+  auto spec = select_backend(s_.backend);
+  if (!spec) return std::move(spec).take_error();
+  return kmodx::open_backend(*spec, dirname_, sink);
 }
 
 void ModprobeSession::log_level_message(const std::string& message) {
@@ -457,6 +578,9 @@ int modprobe_main(std::string_view prog, int argc, char** argv) {
     err = show_symbols(session, args[0], true);
   } else if (settings.remove) {
     err = modprobe_remove_all(session, args);
+  } else if (settings.parallel != 0 && !settings.dry_run && !settings.lookup_only) {
+    err = settings.all ? insert_parallel(session, args, std::nullopt)
+                       : insert_parallel(session, {args[0]}, module_options_from_arguments(args));
   } else if (settings.all) {
     for (const std::string& arg : args)
       if (int r = insert_one(session, arg, std::nullopt); r < 0) err = r;

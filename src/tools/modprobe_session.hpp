@@ -26,6 +26,7 @@ struct ModprobeSettings {
   bool show_modversions = false, show_exports = false, dry_run = false;
   bool json = false, graph = false;  ///< --json (with -D or -n), --graph (with -D)
   unsigned long wait_msec = 0;
+  unsigned parallel = 0;  ///< --parallel[=N]: jobs for loading (0: sequential)
   std::vector<std::string> config_paths;  ///< -C, in order; empty: the defaults
   std::optional<std::string> root, version, backend;
   bool use_syslog = false;
@@ -42,6 +43,9 @@ class ModprobeSession {
   const ModprobeConfig& config() const { return config_; }
   /// The backend, opened on first use; a failure to open it is FATAL.
   LoaderBackend& backend();
+  /// Another backend of the same kind and state, with messages to \p sink
+  /// (one per --parallel worker).
+  Result<std::unique_ptr<LoaderBackend>> open_backend(DiagnosticSink& sink) const;
 
   /// kmod's LOG(): FATAL (exits) normally, WARNING with -a.
   void log_level_message(const std::string& message);

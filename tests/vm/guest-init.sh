@@ -65,10 +65,19 @@ unload_all() {
 # --------------------------------------------------------------- recording
 dump_state() { # watched modules...
 	echo "-- /proc/modules"
-	# name size refcnt deps state [taint]; the load address is left out
-	while read -r n size ref deps st addr rest; do
-		echo "$n $size $ref $deps $st${rest:+ $rest}"
-	done </proc/modules
+	# name size refcnt deps state [taint]; the load address is left out;
+	# sorted (and each holder list sorted) for step_sorted, whose loads
+	# may come in another order
+	if [ -n "$SORTED" ]; then
+		while read -r n size ref deps st addr rest; do
+			deps=$(echo "$deps" | tr ',' '\n' | sed '/^$/d' | sort | tr '\n' ',')
+			echo "$n $size $ref ${deps:--} $st${rest:+ $rest}"
+		done </proc/modules | sort
+	else
+		while read -r n size ref deps st addr rest; do
+			echo "$n $size $ref $deps $st${rest:+ $rest}"
+		done </proc/modules
+	fi
 	echo "-- sysfs"
 	for m in $({ loaded; for w in "$@"; do echo "$w"; done; } | sort -u); do
 		d=/sys/module/$m
@@ -102,6 +111,7 @@ reset() { unload_all; }
 conf() { printf '%s\n' "$2" >"/etc/modprobe.d/$1"; }
 differ() { :; }
 differ_on() { :; }
+step_sorted() { SORTED=1; step "$@"; SORTED=; }
 step() {
 	name=$1 cmd=$2
 	shift 2
@@ -127,8 +137,9 @@ $cmd" >/tmp/out 2>/tmp/err </dev/null
 	} >>"$REC"
 }
 
-run_side() { # SIDE TOOLDIR
-	SIDE=$1 NSTEP=0 GROUP=
+run_side() { # SIDE TOOLDIR PARALLEL
+	SIDE=$1 NSTEP=0 GROUP= PARALLEL=$3
+	export SIDE PARALLEL
 	REC=/tmp/rec.$SIDE
 	: >"$REC"
 	ln -sfn "$2" /tool
@@ -145,8 +156,12 @@ run_side() { # SIDE TOOLDIR
 }
 
 mkdir -p /etc/modprobe.d
-run_side kmod /opt/kmod/sbin
-run_side kmodx /opt/kmodx/sbin
+: >/tmp/times
+run_side kmod /opt/kmod/sbin ""
+run_side kmodx /opt/kmodx/sbin --parallel=4
+while read -r side what t0 t1; do
+	echo "KMODXVM-TIME $what $side $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+done </tmp/times
 
 for s in kmod kmodx; do
 	echo "KMODXVM-BEGIN $s"

@@ -100,6 +100,7 @@ step() {
 	step_names+=("$1")
 	step_index[$1]=${#step_names[@]}
 }
+step_sorted() { step "$@"; }
 differ() {
 	[ -n "${step_index[$1]:-}" ] || die "scenarios.sh: differ names $1 before (or without) its step"
 	[ $# -le 4 ] || die "scenarios.sh: differ $1: too many arguments"
@@ -120,7 +121,7 @@ differ_on() {
 }
 # shellcheck source=scenarios.sh
 . "$here/scenarios.sh"
-unset -f group reset conf step differ differ_on
+unset -f group reset conf step step_sorted differ differ_on
 log "${#step_names[@]} steps, ${#differ_reason[@]} declared differences"
 
 # ---------------------------------------------------------------- initramfs
@@ -217,6 +218,11 @@ decompress() { # FILE -> stdout
 # Debian modules in the guest: these and what they depend on (crc32c-intel
 # provides the alias crc32c, libcrc32c's soft pre-dependency)
 debian_modules="vfat msdos fat xfs libcrc32c crc32c-intel iptable_filter ip_tables x_tables vxlan dummy"
+# loaded all at once by the parallel group (kmod 30 in order, kmodx with
+# --parallel): software modules that need no hardware
+parallel_modules="vxlan geneve bonding dummy veth macvlan ipvlan 8021q bridge tun nf_tables nft_ct nft_nat
+nf_conntrack ip6_tables iptable_nat iptable_mangle xt_conntrack xt_MASQUERADE overlay squashfs isofs udf fuse
+btrfs raid1 raid456 zram sch_htb cls_u32 nbd ip_gre ipip sit wireguard"
 
 build_kernel() { # META -> $kwork/{vmlinuz,kernel.cpio,kver}
 	local meta=$1 root m f rel queue done_list dep moddir fxroot
@@ -232,8 +238,15 @@ build_kernel() { # META -> $kwork/{vmlinuz,kernel.cpio,kver}
 	mkdir -p "$moddir"
 	(cd "$src" && find kernel -name '*.ko*' | LC_ALL=C sort) >"$kwork/all-modules"
 
+	# the parallel group's modules that this kernel has as modules
+	local present=()
+	for m in $parallel_modules; do [ -n "$(find_module "$m")" ] && present+=("$m"); done
+	[ ${#present[@]} -ge 30 ] || die "$kver: only ${#present[@]} of the parallel group's modules: ${present[*]}"
+	mkdir -p "$root/vm"
+	echo "${present[*]}" >"$root/vm/parallel-modules"
+
 	# the Debian subset, closed under "depends" (modinfo reads the files)
-	queue=$debian_modules done_list=" "
+	queue="$debian_modules ${present[*]}" done_list=" "
 	while [ -n "$queue" ]; do
 		set -- $queue
 		m=${1//-/_}
@@ -305,7 +318,7 @@ boot() { # KWORK: console log in KWORK/console.log, seconds in KWORK/seconds
 	local kw=$1 t0 rc
 	t0=$(date +%s.%N)
 	set +e
-	timeout --foreground -k 5 "$qemu_timeout" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 512 \
+	timeout --foreground -k 5 "$qemu_timeout" qemu-system-x86_64 -accel tcg -cpu max -smp 4 -m 768 \
 		-nodefaults -display none -serial stdio -no-reboot \
 		-kernel "$kw/vmlinuz" -initrd "$kw/initramfs.cpio" -append "$cmdline" </dev/null 2>&1 |
 		sed -u 's/\r$//' >"$kw/console.log"
@@ -333,6 +346,9 @@ compare() {
 	if grep -E 'Kernel panic|BUG:|Oops|general protection' "$log"; then fail "$kv: kernel crash"; fi
 	if grep '^KMODXVM-ERROR' "$log"; then fail "$kv: harness error in the guest"; fi
 	grep '^KMODXVM-INFO' "$log" | sed 's/^/  /'
+	# the wall time of each side's parallel-load step (no target: a bench
+	# number, tests/bench/parallel-load-vm.sh)
+	grep '^KMODXVM-TIME' "$log" | sed 's/^/  /'
 	for side in kmod kmodx; do
 		mkdir -p "$kw/$side"
 		sed -n "/^KMODXVM-BEGIN $side\$/,/^KMODXVM-END $side\$/{/^KMODXVM-/d;p}" "$log" |

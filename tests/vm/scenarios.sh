@@ -27,6 +27,11 @@
 #                         command line, "rc=N", then "-- stdout", "-- stderr",
 #                         "-- kernel requests", "-- /proc/modules" and
 #                         "-- sysfs" sections ("<module>: <field>" lines).
+#   step_sorted NAME CMD [MOD]…
+#                         as step, with /proc/modules recorded sorted (and
+#                         each holder list sorted): for loads whose order
+#                         may differ ($PARALLEL is "" for kmod 30 and
+#                         "--parallel=4" for kmodx; $SIDE names the side)
 #   differ_on COMPRESSION NAME REASON SED [FROM]
 #                         as differ, on the kernels whose
 #                         /sys/module/compression is COMPRESSION (none, xz,
@@ -241,3 +246,12 @@ step multi-load 'modprobe -a kx_params kx_top vfat kx_ns_import'
 step multi-lsmod 'lsmod'
 step multi-remove 'modprobe -r -a kx_params vfat' kx_params vfat fat
 step multi-config 'modprobe -c'
+
+# ------------------------------------------------ parallel loading
+# 30-odd modules with their dependencies at once: kmod 30 loads them in
+# order, kmodx with --parallel=4 ($PARALLEL is empty for kmod) on the
+# guest's four CPUs; the same modules, refcounts and holders must result
+# (/proc/modules compared sorted). The wall times are printed, not judged.
+group parallel
+step_sorted parallel-load 't0=$(cut -d" " -f1 /proc/uptime); modprobe -a $PARALLEL $(cat /vm/parallel-modules); rc=$?; echo "$SIDE parallel-load $t0 $(cut -d" " -f1 /proc/uptime)" >>/tmp/times; exit $rc'
+step_sorted parallel-again 'modprobe -a $PARALLEL $(cat /vm/parallel-modules)'
