@@ -222,6 +222,19 @@ class Runner:
                      before=lambda p: (open(p + ".target", "wb").write(b"old"), os.symlink(p + ".target", p)))
         self.outputs("dangling symlink", ["-o", "@"], "dangling", before=lambda p: os.symlink("nowhere", p))
         self.outputs("device", ["-o", "/dev/null"], "unused")
+        # A read-only file system: no temporary, no file.
+        ro = os.path.join(self.work, "ro")
+        os.makedirs(ro, exist_ok=True)
+        with open(os.path.join(ro, "old.conf"), "wb") as f:
+            f.write(b"old\n")
+        subprocess.run(["mount", "--bind", ro, ro], check=True)
+        subprocess.run(["mount", "-o", "remount,bind,ro", ro], check=True)
+        for side_args in (["-o", os.path.join(ro, "new.conf")], ["-o", os.path.join(ro, "old.conf")]):
+            a = self.kmod("kmod", ["static-nodes", *side_args])
+            b = self.kmod("kmodx", ["static-nodes", *side_args])
+            self.check(f"static-nodes output [read-only {os.path.basename(side_args[1])}]",
+                       a == b and a[0] == 1 and b"Read-only file system" in a[2], f"  kmod 30: {a!r}\n  kmodx:   {b!r}")
+        subprocess.run(["umount", ro], check=True)
         self.set_devname(None)
         self.outputs("no modules.devname: no file", service, "run2/static-nodes.conf")
         self.set_devname(b"fuse fuse c10:229\nbad line\nloop loop-control c10:237\n")
