@@ -9,17 +9,18 @@ set -euo pipefail
 . "$(dirname "$0")/packages.sh"
 
 # Building: compiler, CMake, the libraries. The tour: kernel headers and
-# kbuild for the fixture modules, openssl to sign one, Graphviz for the SVG.
+# kbuild for the fixture modules, openssl to sign one, Graphviz for the SVG,
+# Python for the summary of the index files.
 main_packages=(
   cmake g++ make pkg-config
   libboost-graph-dev libboost-program-options-dev
   libzstd-dev liblzma-dev zlib1g-dev libssl-dev
-  linux-headers-amd64 build-essential openssl xz-utils zstd gzip graphviz
+  linux-headers-amd64 build-essential openssl xz-utils zstd gzip graphviz python3
 )
 # The tests: Catch2, kmod 30 (the oracle), the differential and packaging
 # tests' tools, the sanitizer and fuzzing toolchain, qemu for the VM test.
 test_packages=(
-  catch2 kmod python3 perl binutils groff-base
+  catch2 kmod perl binutils groff-base
   clang libclang-rt-14-dev util-linux bsdutils zsh
   dpkg-dev debhelper lintian fakeroot rsync debootstrap rpm cpio
   qemu-system-x86 busybox-static
