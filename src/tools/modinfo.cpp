@@ -19,6 +19,7 @@
 #include "tools/log.hpp"
 #include "tools/tools.hpp"
 #include "util/json_writer.hpp"
+#include "util/mapped_file.hpp"
 #include "util/names.hpp"
 
 namespace kmodx::tools {
@@ -306,7 +307,9 @@ int modinfo_main(std::string_view prog, int argc, char** argv) {
   }
   std::string release =
       settings->kernel_version.empty() ? running_kernel_release() : settings->kernel_version;
-  ModuleDirectory dir(settings->basedir + KMODX_MODULE_DIRECTORY + "/" + release, &log);
+  // libkmod makes the directory absolute with the current one, as given
+  // ("-b root/" keeps its "//"), and module paths are joined to it.
+  ModuleDirectory dir(absolute_path(settings->basedir + KMODX_MODULE_DIRECTORY + "/" + release), &log);
   Printer printer(*settings, log);
 
   bool failed = false;

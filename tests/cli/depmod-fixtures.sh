@@ -489,6 +489,10 @@ pc "2 -a with explicit version" s2-a su_plain -a -b "$R" "$KVER"
 pc "2 -a with module files (files ignored)" s2-a-files su_plain -a -b "$R" "$KVER" "$MD/$KX/diamond/kx_top.ko"
 pc "2 --all --basedir=ROOT (long options)" s2-long su_plain --all --basedir="$R" "$KVER"
 pc "2 relative -b" s2-relb su_plain -b r "$KVER"
+pc "2 relative -b ./r/" s2-relb-dot su_plain -b ./r/ "$KVER"
+pc "2 relative -b with .." s2-relb-dotdot su_plain -b "../$(basename "$W")/r" "$KVER"
+ln -sfn r "$W/rlink"
+pc "2 -b through a symlink" s2-relb-link su_plain -b rlink "$KVER"
 pc "2 explicit module files (one outside the module dir)" s2-files su_elsewhere -b "$R" "$KVER" \
 	"$MD/$KX/diamond/kx_top.ko" "$MD/$KX/diamond/kx_left.ko" "$MD/$KX/diamond/kx_right.ko" \
 	"$R/elsewhere/kx_base.ko" "$MD/$KX/chain/kx_chain_b.ko" "$R/elsewhere/kx_chain_c.ko"

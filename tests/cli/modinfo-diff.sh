@@ -355,6 +355,14 @@ case_add names-fx same -b "$T/fx" -k "$KVER" -0 -F alias kx_platform
 case_add names-fx same -b "$T/fx" -k nosuchkver kx_base
 case_add names-fx same -b "$T/nonexistent" -k "$KVER" kx_base
 case_add names-fx same -b "$T/fx/cycle" -k "$KVER" kx_cycle_a
+# Relative, "."/".."-holding, slash-ended and symlinked roots: libkmod makes
+# the directory absolute with the current one (the cases run in $FXD,
+# three levels below $T/fx) without normalising it.
+ln -sfn fx "$T/fxlink"
+for r in ../../.. ../../../ ./../../.. ../../../../fx ../../../../fx/../fx ../../../../fxlink; do
+	case_add names-fx same -b "$r" -k "$KVER" -F filename kx_top
+	case_add names-fx same -b "$r" -k "$KVER" kx_base ext4
+done
 case_add names-fx same -k "$KVER" kx_base
 case_add names-fx same kx_base
 case_add names-fx same -m kx_base

@@ -122,6 +122,15 @@ for opts in "-C $cfg/basic -v" "-q" "-v  -n" "'-v' -D" "-C \"$cfg/basic\" -D" "-
 	MODPROBE_OPTIONS=$opts compare "MODPROBE_OPTIONS" -d "$fx" -S "$KVER" -D kx-chain
 done
 
+# Relative, "."/".."-holding, slash-ended and symlinked -d roots (the tools
+# run in $work): paths come out absolute, as given.
+ln -sfn fx "$work/fxlink"
+for r in fx ./fx fx/ "../$(basename "$work")/fx" fx/../fx fxlink; do
+	compare "relative -d" -d "$r" -S "$KVER" -D kx_top
+	compare "relative -d" -d "$r" -S "$KVER" -R kx-pci-alias
+	compare "relative -d" -d "$r" -S "$KVER" -n -v kx_chain_a
+done
+
 # Missing and damaged indexes: lookups fall through to the next source.
 broken=$work/broken
 mkdir -p "$broken/lib/modules"
