@@ -93,7 +93,6 @@ struct ConfigMessage {
     bad_line,             ///< "<file> line <n>: ignoring bad line starting with '<cmd>'"
     deprecated_command,   ///< "<file>: command <cmd> is deprecated and not parsed anymore"
     nested_directory,     ///< "Directories inside directories are not supported: <dir>/<name>"
-    unstatable_entry,     ///< "Cannot stat directory entry: <dir>/<name>"
     unreadable_directory, ///< "opendir(<dir>): <strerror>"
     bad_cmdline_option,   ///< "Ignoring bad option on kernel command line while parsing module name: '<m>'"
   };

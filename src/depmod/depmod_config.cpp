@@ -27,10 +27,6 @@ void report_skipped(DiagnosticSink& sink, ConfigListEvent event, const std::stri
     case ConfigListEvent::not_conf:
       sink.report(Severity::info, "All cfg files need .conf: " + dir + "/" + std::string(name));
       break;
-    case ConfigListEvent::unstatable_entry:
-      // kmod's text has no slash between directory and name.
-      sink.report(Severity::error, "Cannot stat directory entry: " + dir + std::string(name));
-      break;
     case ConfigListEvent::nested_directory:
       sink.report(Severity::error, "Directories inside directories are not supported: " + dir + "/" + std::string(name));
       break;

@@ -170,10 +170,6 @@ void report_skipped(ConfigMessageSink& messages, ConfigListEvent event, const st
       messages.report({ConfigMessage::Kind::unreadable_directory, "opendir(" + dir + "): " + std::strerror(err)});
       break;
     case ConfigListEvent::not_conf: break;
-    case ConfigListEvent::unstatable_entry:
-      messages.report({ConfigMessage::Kind::unstatable_entry,
-                       "Cannot stat directory entry: " + dir + "/" + std::string(name)});
-      break;
     case ConfigListEvent::nested_directory:
       messages.report({ConfigMessage::Kind::nested_directory,
                        "Directories inside directories are not supported: " + dir + "/" + std::string(name)});

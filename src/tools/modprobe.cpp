@@ -42,7 +42,6 @@ class ConfigLogger final : public ConfigMessageSink {
       case ConfigMessage::Kind::bad_line: break;
       case ConfigMessage::Kind::deprecated_command: site = "libkmod-config.c:708 kmod_config_parse"; break;
       case ConfigMessage::Kind::nested_directory: site = "libkmod-config.c:772 conf_files_filter_out"; break;
-      case ConfigMessage::Kind::unstatable_entry: site = "libkmod-config.c:766 conf_files_filter_out"; break;
       case ConfigMessage::Kind::unreadable_directory: site = "libkmod-config.c:798 conf_files_list"; break;
       case ConfigMessage::Kind::bad_cmdline_option: site = "libkmod-config.c:489 kcmdline_parse_result"; break;
     }

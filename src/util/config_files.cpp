@@ -37,11 +37,7 @@ void ConfigFileList::add_path(const std::string& path, const Reporter& report) {
       continue;
     }
     struct stat entry_st {};
-    if (::fstatat(::dirfd(dir), entry->d_name, &entry_st, 0) < 0) {
-      report(ConfigListEvent::unstatable_entry, path, name, errno);
-      continue;
-    }
-    if (S_ISDIR(entry_st.st_mode)) {
+    if (::fstatat(::dirfd(dir), entry->d_name, &entry_st, 0) == 0 && S_ISDIR(entry_st.st_mode)) {
       report(ConfigListEvent::nested_directory, path, name, 0);
       continue;
     }

@@ -20,7 +20,6 @@ struct ConfigFileEntry {
 enum class ConfigListEvent {
   unreadable_directory,  ///< opendir() failed (errno given)
   not_conf,              ///< a name not ending in ".conf" (or too short)
-  unstatable_entry,      ///< fstatat() failed
   nested_directory,      ///< a "*.conf" that is a directory
 };
 
@@ -29,7 +28,11 @@ class ConfigFileList {
   using Reporter = std::function<void(ConfigListEvent, const std::string& dir, std::string_view name, int err)>;
 
   /// Adds \p path: a file under its base name, or a directory's entries.
-  /// Paths that cannot be stat()ed are skipped silently, as kmod does.
+  /// Paths that cannot be stat()ed are skipped silently, as kmod does. A
+  /// directory entry that cannot be stat()ed (a dangling symlink, a loop)
+  /// is listed like a file: kmod 30 does not look at fstatat()'s result
+  /// there, so the entry fails where it is opened (silently for modprobe.d,
+  /// "file parse …" for depmod.d).
   void add_path(const std::string& path, const Reporter& report);
   /// Adds one file under the sort key \p name.
   void insert(std::string name, std::string path);

@@ -663,6 +663,22 @@ pc "8 -E with a missing file" s8-Emiss su_plain -e -E "$W/sym/nonexistent" -b "$
 pc "8 -F with a missing file" s8-Fmiss su_plain -F "$W/sym/nonexistent" -b "$R" "$KVER"
 
 # ---------------------------------------------------------------- 9. depmod.d
+# Entries of a configuration directory that are not plain files: a dangling
+# symlink, a symlink loop (both "file parse …", where they are opened), a
+# symlink to a directory ("Directories inside directories …"); each in a
+# directory of its own between two real files.
+for kind in dangling loop dirlink; do
+	d=$C/entry-$kind
+	mkdir -p "$d" "$W/conf-target-dir"
+	printf 'search updates built-in\n' >"$d/a.conf"
+	printf 'exclude nosuchdir\n' >"$d/z.conf"
+	case $kind in
+	dangling) ln -s nowhere "$d/m.conf" ;;
+	loop) ln -s n.conf "$d/m.conf"; ln -s m.conf "$d/n.conf" ;;
+	dirlink) ln -s "$W/conf-target-dir" "$d/m.conf" ;;
+	esac
+	pc "9 -C dir with a $kind entry" "s9-entry-$kind" su_plain -C "$d" -b "$R" "$KVER"
+done
 pc "9 -C dir: search/override/external/exclude/bad lines" s9-all su_dups -C "$C/all" -b "$R" "$KVER"
 pc "9 -C dir, -v (needs lines on stdout)" s9-all-v su_dups -v -C "$C/all" -b "$R" "$KVER"
 pcv "9 -C dir, -vv (INFO lines)" s9-all-vv su_dups -vv -C "$C/all" -b "$R" "$KVER"

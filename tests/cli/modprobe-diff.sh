@@ -131,6 +131,25 @@ for r in fx ./fx fx/ "../$(basename "$work")/fx" fx/../fx fxlink; do
 	compare "relative -d" -d "$r" -S "$KVER" -n -v kx_chain_a
 done
 
+# Configuration directory entries that are not plain files: a dangling
+# symlink and a symlink loop (kmod 30 lists them and cannot open them:
+# silent), a symlink to a directory (libkmod's ERROR); each in a directory of
+# its own between two real files.
+for kind in dangling loop dirlink; do
+	d=$work/conf-entry-$kind
+	mkdir -p "$d" "$work/conf-target-dir"
+	printf 'alias kx-entry-alias kx_top\n' >"$d/a.conf"
+	printf 'options kx_params p_int=5\n' >"$d/z.conf"
+	case $kind in
+	dangling) ln -s nowhere "$d/m.conf" ;;
+	loop) ln -s n.conf "$d/m.conf"; ln -s m.conf "$d/n.conf" ;;
+	dirlink) ln -s "$work/conf-target-dir" "$d/m.conf" ;;
+	esac
+	compare "config entries" -d "$fx" -S "$KVER" -C "$d" -c
+	compare "config entries" -d "$fx" -S "$KVER" -C "$d" -D kx-entry-alias
+	compare "config entries" -d "$fx" -S "$KVER" -C "$d" -D kx_params
+done
+
 # Missing and damaged indexes: lookups fall through to the next source.
 broken=$work/broken
 mkdir -p "$broken/lib/modules"
