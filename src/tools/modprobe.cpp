@@ -365,14 +365,13 @@ int insert_parallel(ModprobeSession& session, const std::vector<std::string>& ar
   const ProbeFlags flags = probe_flags(s);
   LoaderBackend& backend = session.backend();
   std::vector<ParallelRequest> requests;
-  std::vector<std::string> messages, names;  // per request
-  std::vector<std::size_t> last_of_arg;      // index of each argument's last request
+  std::vector<std::string> messages;  // per request: the lookup failure to print
+  std::vector<std::size_t> last_of_arg;  // per argument: its last request
   for (const std::string& arg : args) {
     InsertTargets targets = resolve_for_insert(session, arg);
     if (!targets.message.empty()) {
       requests.push_back({0, std::nullopt, targets.err});
       messages.push_back(targets.message);
-      names.emplace_back();
     }
     for (ModuleId id : targets.ids) {
       ParallelRequest r;
@@ -383,9 +382,8 @@ int insert_parallel(ModprobeSession& session, const std::vector<std::string>& ar
         r.plan = plan_probe(session.resolver(), id, flags, extra);
       requests.push_back(std::move(r));
       messages.emplace_back();
-      names.push_back(session.resolver().name(id));
     }
-    last_of_arg.push_back(requests.size());
+    last_of_arg.push_back(requests.size() - 1);
   }
   if (needs_sequential_probe(requests)) {
     int err = 0;
@@ -394,19 +392,18 @@ int insert_parallel(ModprobeSession& session, const std::vector<std::string>& ar
     return err;
   }
   BackendFactory backends = [&session](DiagnosticSink& sink) { return session.open_backend(sink); };
-  int err = 0, arg_err = 0;
-  std::size_t arg = 0;
+  std::vector<int> results(requests.size(), 0);
   execute_probes_parallel(requests, session.resolver(), backends, s.parallel, flags, print_hooks(session),
                           session.log(), [&](std::size_t i, int result) {
                             if (!messages[i].empty()) session.log_level_message(messages[i]);
-                            else if (result < 0) report_insert_error(session, names[i], result);
-                            // insert_one() returns the result of its last target
-                            arg_err = result < 0 ? result : 0;
-                            if (i + 1 == last_of_arg[arg]) {
-                              if (arg_err < 0) err = arg_err;
-                              ++arg;
-                            }
+                            else if (result < 0)
+                              report_insert_error(session, session.resolver().name(requests[i].target), result);
+                            results[i] = result;
                           });
+  // Each argument fails as insert_one() does: with the result of its last target.
+  int err = 0;
+  for (std::size_t last : last_of_arg)
+    if (results[last] < 0) err = results[last];
   return err;
 }
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -91,22 +92,22 @@ Result<void> replace_output(const std::string& path, std::string_view data, Outp
   const std::size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
   const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  std::string tmp = dir + "/." + base + ".XXXXXX";
-  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+  // Created with mode 0666 like fopen's file, so that the kernel applies
+  // the umask (mkstemp's 0600 would need umask(), which is process-wide).
+  static std::atomic<unsigned> serial{0};
+  int fd = -1;
+  std::string tmp;
+  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+    tmp = dir + "/." + base + "." + std::to_string(::getpid()) + "." + std::to_string(serial++);
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
   if (fd < 0) {
     // No temporary here (a read-only or foreign directory, a name too long
     // for the suffix): fopen's way, when it works, is better than nothing.
     if (errno == EACCES || errno == EPERM || errno == EROFS || errno == ENAMETOOLONG)
       return write_in_place(path, data, failure);
     return fail(failure, OutputFailure::create, errno, path);
-  }
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  if (::fchmod(fd, 0666 & ~mask) != 0) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return fail(failure, OutputFailure::create, err, path);
   }
   if (auto ok = write_and_close(fd, data, path, failure); !ok) {
     ::unlink(tmp.c_str());

@@ -36,7 +36,7 @@ struct OutputFailure {
 /// Writes \p data as the content of the output file \p path, as fopen(path,
 /// "w") and a write would, but never leaves it half-written: a regular file
 /// (or none) is replaced by renaming a complete temporary from its directory
-/// (mode 0666 less the umask, as fopen creates); where no temporary can be
+/// (`.<name>.<pid>.<n>`, mode 0666 less the umask, as fopen creates); where no temporary can be
 /// made there but \p path itself is writable, it is truncated and written in
 /// place; anything else (a device such as /dev/stdout, a FIFO) is written in
 /// place. The parent directory must exist.
