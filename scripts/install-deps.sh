@@ -13,7 +13,7 @@ set -euo pipefail
 # Python for the summary of the index files.
 main_packages=(
   cmake g++ make pkg-config
-  libboost-graph-dev libboost-program-options-dev
+  libboost-graph-dev
   libzstd-dev liblzma-dev zlib1g-dev libssl-dev
   linux-headers-amd64 build-essential openssl xz-utils zstd gzip graphviz python3
 )

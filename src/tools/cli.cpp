@@ -7,73 +7,51 @@
 
 namespace kmodx::tools {
 
-namespace po = boost::program_options;
-
-namespace {
-
-// getopt names a bad short option by its letter, a long one in full.
-std::string getopt_unknown(const std::string& token) {
-  if (token.rfind("--", 0) == 0) return "unrecognized option '" + token + "'";
-  return "invalid option -- '" + token.substr(token.size() > 1 ? 1 : 0, 1) + "'";
+OptionParser::OptionParser(int argc, char** argv, const char* short_options, std::span<const OptionSpec> specs)
+    : argc_(argc), argv_(argv), short_options_(short_options), specs_(specs) {
+  for (const OptionSpec& spec : specs_)
+    if (spec.long_name != nullptr) long_options_.push_back({spec.long_name, spec.has_arg, nullptr, spec.val});
+  long_options_.push_back({nullptr, 0, nullptr, 0});
 }
 
-std::string getopt_missing(const std::string& token) {
-  if (token.rfind("--", 0) == 0) return "option '" + token + "' requires an argument";
-  return "option requires an argument -- '" + token.substr(token.size() > 1 ? 1 : 0, 1) + "'";
-}
-
-// "<prog>: <text>" on stderr, as getopt prints its complaints.
-void say(std::string_view prog, std::string_view text) {
-  std::fprintf(stderr, "%.*s: %.*s\n", static_cast<int>(prog.size()), prog.data(), static_cast<int>(text.size()),
-               text.data());
-}
-
-}  // namespace
-
-std::optional<CommandLine> parse_command_line(std::string_view prog, int argc, char** argv,
-                                              const po::options_description& desc) {
-  po::options_description all;
-  all.add(desc);
-  all.add_options()("kmodx-positional", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("kmodx-positional", -1);
-  const auto style = po::command_line_style::unix_style;
-  try {
-    po::parsed_options parsed = po::command_line_parser(argc, argv)
-                                    .options(all)
-                                    .positional(positional)
-                                    .style(style)
-                                    .run();
-    CommandLine cl;
-    for (const po::option& opt : parsed.options) {
-      if (opt.string_key == "kmodx-positional") {
-        for (const auto& v : opt.value) cl.arguments.push_back(v);
-        continue;
-      }
-      cl.options.push_back({opt.string_key, opt.value.empty() ? std::string() : opt.value.front(),
-                            opt.original_tokens.empty() ? std::string() : opt.original_tokens.front()});
-    }
-    return cl;
-  } catch (const po::unknown_option& e) {
-    say(prog, getopt_unknown(e.get_option_name()));
-  } catch (const po::invalid_command_line_syntax& e) {
-    const std::string name = e.get_option_name();
-    if (e.kind() == po::invalid_syntax::missing_parameter) {
-      // Only the last word can lack its argument; Boost names the option by
-      // its long name, getopt by the spelling used.
-      std::string last = argc > 1 ? argv[argc - 1] : name;
-      say(prog, getopt_missing(last.rfind("--", 0) == 0 ? name : last));
-    }
-    else if (e.kind() == po::invalid_syntax::extra_parameter)
-      say(prog, "option '" + name + "' doesn't allow an argument");
-    else
-      say(prog, e.what());
-  } catch (const po::ambiguous_option& e) {
-    say(prog, "option '" + e.get_option_name() + "' is ambiguous");
-  } catch (const po::error& e) {
-    say(prog, e.what());
+std::optional<CommandLineOption> OptionParser::next() {
+  if (failed_) return std::nullopt;
+  int index = -1;  // getopt_long sets it only for a long option
+  const int c = ::getopt_long(argc_, argv_, short_options_, long_options_.data(), &index);
+  if (c == -1) return std::nullopt;
+  if (c == '?' || c == ':') {  // getopt_long has printed what was wrong
+    failed_ = true;
+    return std::nullopt;
   }
-  return std::nullopt;
+  CommandLineOption o;
+  o.val = c;
+  if (optarg != nullptr) {
+    o.value = optarg;
+    o.has_value = true;
+  }
+  if (index >= 0) {
+    o.spelling = std::string("--") + long_options_[static_cast<std::size_t>(index)].name;
+    // Long options are declared in the order of specs_ that have a name.
+    for (const OptionSpec& spec : specs_)
+      if (spec.long_name != nullptr && --index < 0) {
+        o.key = spec.key;
+        break;
+      }
+  } else {
+    o.spelling = std::string("-") + static_cast<char>(c);
+    for (const OptionSpec& spec : specs_)
+      if (spec.val == c) {
+        o.key = spec.key;
+        break;
+      }
+  }
+  return o;
+}
+
+std::vector<std::string> OptionParser::arguments() const {
+  std::vector<std::string> out;
+  for (int i = optind; i < argc_; ++i) out.emplace_back(argv_[i]);
+  return out;
 }
 
 std::optional<std::string> module_options_from_arguments(const std::vector<std::string>& args) {

@@ -35,7 +35,6 @@
 namespace kmodx::tools {
 namespace {
 
-namespace po = boost::program_options;
 using namespace kmodx::depmod;
 
 struct Settings {
@@ -59,49 +58,65 @@ std::string make_absolute(const std::string& path) {
 
 constexpr unsigned kMaxJobs = 1024;
 
+// kmod 30's table (tools/depmod.c) in its order, then kmod master's -m DIR
+// and -o DIR (kmod 30's -m was the deprecated --map), and kmodx's -j and
+// --graph.
+constexpr const char* kShortOptions = "aAb:C:E:F:euqrvnP:wm:o:j:Vh";
+constexpr OptionSpec kOptions[] = {
+    {"all", no_argument, 'a', "all"},
+    {"quick", no_argument, 'A', "quick"},
+    {"basedir", required_argument, 'b', "basedir"},
+    {"config", required_argument, 'C', "config"},
+    {"symvers", required_argument, 'E', "symvers"},
+    {"filesyms", required_argument, 'F', "filesyms"},
+    {"errsyms", no_argument, 'e', "errsyms"},
+    {"unresolved-error", no_argument, 'u', "deprecated"},
+    {"quiet", no_argument, 'q', "deprecated"},
+    {"root", no_argument, 'r', "deprecated"},
+    {"verbose", no_argument, 'v', "verbose"},
+    {"show", no_argument, 'n', "dry-run"},
+    {"dry-run", no_argument, 'n', "dry-run"},
+    {"symbol-prefix", required_argument, 'P', "symbol-prefix"},
+    {"warn", no_argument, 'w', "warn"},
+    {"map", no_argument, 258, "deprecated"},
+    {"version", no_argument, 'V', "version"},
+    {"help", no_argument, 'h', "help"},
+    {"moduledir", required_argument, 'm', "moduledir"},
+    {"outdir", required_argument, 'o', "outdir"},
+    {"jobs", required_argument, 'j', "jobs"},
+    {"graph", no_argument, 257, "graph"},
+};
+
 // Returns false to exit with \p exit_code.
 bool parse(std::string_view prog, int argc, char** argv, Settings& s, ToolLog& log, int& exit_code) {
-  po::options_description desc;
-  desc.add_options()("all,a", "")("quick,A", "")("basedir,b", po::value<std::string>(), "")(
-      "moduledir,m", po::value<std::string>(), "")("outdir,o", po::value<std::string>(), "")(
-      "config,C", po::value<std::string>(), "")("symvers,E", po::value<std::string>(), "")(
-      "filesyms,F", po::value<std::string>(), "")("errsyms,e", "")("show,n", "")("dry-run", "")(
-      "symbol-prefix,P", po::value<std::string>(), "")("verbose,v", "")("warn,w", "")(
-      "jobs,j", po::value<std::string>(), "")("version,V", "")("help,h", "")("graph", "")
-      // kmod 30's deprecated options: accepted, ignored, warned about.
-      ("unresolved-error,u", "")("quiet,q", "")("root,r", "")("map", "");
-  auto cl = parse_command_line(prog, argc, argv, desc);
-  if (!cl) {
-    exit_code = 1;
-    return false;
-  }
-  for (const CommandLineOption& o : cl->options) {
-    const std::string& n = o.name;
+  OptionParser parser(argc, argv, kShortOptions, kOptions);
+  while (auto o = parser.next()) {
+    const std::string_view n = o->key;
     if (n == "all") s.all = true;
     else if (n == "quick") s.quick = true;
-    else if (n == "basedir") s.basedir = make_absolute(o.value);
-    else if (n == "moduledir") s.moduledir = o.value.substr(std::min(o.value.find_first_not_of('/'), o.value.size()));
-    else if (n == "outdir") s.outroot = make_absolute(o.value);
-    else if (n == "config") s.configs.push_back(o.value);
-    else if (n == "symvers") s.symvers = o.value;
-    else if (n == "filesyms") s.system_map = o.value;
+    else if (n == "basedir") s.basedir = make_absolute(o->value);
+    else if (n == "moduledir") s.moduledir = o->value.substr(std::min(o->value.find_first_not_of('/'), o->value.size()));
+    else if (n == "outdir") s.outroot = make_absolute(o->value);
+    else if (n == "config") s.configs.push_back(o->value);
+    else if (n == "symvers") s.symvers = o->value;
+    else if (n == "filesyms") s.system_map = o->value;
     else if (n == "errsyms") s.errsyms = true;
-    else if (n == "show" || n == "dry-run") s.dry_run = true;
+    else if (n == "dry-run") s.dry_run = true;
     else if (n == "graph") s.graph = true;
     else if (n == "symbol-prefix") {
-      if (o.value.size() > 1) log.report(Severity::fatal, "-P only takes a single char");
-      s.prefix = o.value.empty() ? '\0' : o.value.front();
+      if (o->value.size() > 1) log.report(Severity::fatal, "-P only takes a single char");
+      s.prefix = o->value.empty() ? '\0' : o->value.front();
     }
     else if (n == "verbose") ++s.verbose;
     else if (n == "warn") s.warn = true;
     else if (n == "jobs") {
       // A thread count, not whatever stoul() makes of "-1" (4294967295).
       unsigned jobs = 0;
-      const char* end = o.value.data() + o.value.size();
-      auto [ptr, ec] = std::from_chars(o.value.data(), end, jobs);
+      const char* end = o->value.data() + o->value.size();
+      auto [ptr, ec] = std::from_chars(o->value.data(), end, jobs);
       if (ec != std::errc() || ptr != end || jobs < 1 || jobs > kMaxJobs) {
         log.report(Severity::fatal, "-j takes a number of threads from 1 to " + std::to_string(kMaxJobs) +
-                                        ", not '" + o.value + "'");
+                                        ", not '" + o->value + "'");
         exit_code = 1;
         return false;
       }
@@ -109,9 +124,13 @@ bool parse(std::string_view prog, int argc, char** argv, Settings& s, ToolLog& l
     }
     else if (n == "version") { print_version(); exit_code = 0; return false; }
     else if (n == "help") { print_depmod_help(prog); exit_code = 0; return false; }
-    else log.warning("Ignored deprecated option " + o.spelling);
+    else log.warning("Ignored deprecated option " + o->spelling);
   }
-  s.arguments = std::move(cl->arguments);
+  if (parser.failed()) {
+    exit_code = 1;
+    return false;
+  }
+  s.arguments = parser.arguments();
   return true;
 }
 

@@ -4,8 +4,6 @@
 // exactly as kmod's tools/kmod.c calls it: "+hV" stops at the command, whose
 // own getopt_long then carries on from the same optind over the arguments
 // after it (and, as in kmod, in the same ordering mode).
-#include <getopt.h>
-
 #include <array>
 #include <cstdio>
 #include <string_view>
@@ -54,25 +52,20 @@ void print_kmod_help(std::string_view prog) {
 }  // namespace
 
 int kmod_main(std::string_view prog, int argc, char** argv) {
-  static const option kOptions[] = {
-      {"help", no_argument, nullptr, 'h'},
-      {"version", no_argument, nullptr, 'V'},
-      {nullptr, 0, nullptr, 0},
+  static constexpr OptionSpec kOptions[] = {
+      {"help", no_argument, 'h', "help"},
+      {"version", no_argument, 'V', "version"},
   };
-  for (;;) {
-    const int c = ::getopt_long(argc, argv, "+hV", kOptions, nullptr);
-    if (c == -1) break;
-    switch (c) {
-      case 'h':
-        print_kmod_help(prog);
-        return 0;
-      case 'V':
-        print_version();
-        return 0;
-      default:  // '?': getopt_long has said what was wrong
-        return 1;
+  OptionParser parser(argc, argv, "+hV", kOptions);
+  while (auto o = parser.next()) {
+    if (o->key == "help") {
+      print_kmod_help(prog);
+      return 0;
     }
+    print_version();
+    return 0;
   }
+  if (parser.failed()) return 1;
   if (optind >= argc) {
     std::fputs("missing command\n", stderr);
     print_kmod_help(prog);

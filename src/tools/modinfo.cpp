@@ -25,7 +25,6 @@
 namespace kmodx::tools {
 namespace {
 
-namespace po = boost::program_options;
 
 struct Settings {
   std::optional<std::string> field;  // none: everything ("-F ''" matches no key)
@@ -260,35 +259,49 @@ bool Printer::print(const ModuleRef& module, const ModuleDirectory& dir) {
   return true;
 }
 
+// kmod 30's table (tools/modinfo.c), and kmodx's --json.
+constexpr const char* kShortOptions = "adlpn0mF:k:b:Vh";
+constexpr OptionSpec kOptions[] = {
+    {"author", no_argument, 'a', "author"},
+    {"description", no_argument, 'd', "description"},
+    {"license", no_argument, 'l', "license"},
+    {"parameters", no_argument, 'p', "parameters"},
+    {"filename", no_argument, 'n', "filename"},
+    {"null", no_argument, '0', "null"},
+    {"modname", no_argument, 'm', "modname"},
+    {"field", required_argument, 'F', "field"},
+    {"set-version", required_argument, 'k', "set-version"},
+    {"basedir", required_argument, 'b', "basedir"},
+    {"version", no_argument, 'V', "version"},
+    {"help", no_argument, 'h', "help"},
+    {"json", no_argument, 256, "json"},
+};
+
 std::optional<Settings> parse(std::string_view prog, int argc, char** argv,
                               std::vector<std::string>& args, int& exit_code) {
-  po::options_description desc;
-  desc.add_options()("author,a", "")("description,d", "")("license,l", "")("parameters,p", "")(
-      "filename,n", "")("null,0", "")("modname,m", "")("field,F", po::value<std::string>(), "")(
-      "set-version,k", po::value<std::string>(), "")("basedir,b", po::value<std::string>(), "")(
-      "version,V", "")("help,h", "")("json", "");
-  auto cl = parse_command_line(prog, argc, argv, desc);
-  if (!cl) {
+  OptionParser parser(argc, argv, kShortOptions, kOptions);
+  Settings s;
+  while (auto o = parser.next()) {
+    const std::string_view n = o->key;
+    if (n == "author") s.field = "author";
+    else if (n == "description") s.field = "description";
+    else if (n == "license") s.field = "license";
+    else if (n == "parameters") s.field = "parm";
+    else if (n == "filename") s.field = "filename";
+    else if (n == "null") s.separator = '\0';
+    else if (n == "modname") s.by_name = true;
+    else if (n == "field") s.field = o->value;
+    else if (n == "set-version") { s.kernel_version = o->value; s.dir_given = true; }
+    else if (n == "basedir") { s.basedir = o->value; s.dir_given = true; }
+    else if (n == "json") s.json = true;
+    else if (n == "version") { print_version(); exit_code = 0; return std::nullopt; }
+    else if (n == "help") { print_help(prog); exit_code = 0; return std::nullopt; }
+  }
+  if (parser.failed()) {
     exit_code = 1;
     return std::nullopt;
   }
-  Settings s;
-  for (const CommandLineOption& o : cl->options) {
-    if (o.name == "author") s.field = "author";
-    else if (o.name == "description") s.field = "description";
-    else if (o.name == "license") s.field = "license";
-    else if (o.name == "parameters") s.field = "parm";
-    else if (o.name == "filename") s.field = "filename";
-    else if (o.name == "null") s.separator = '\0';
-    else if (o.name == "modname") s.by_name = true;
-    else if (o.name == "field") s.field = o.value;
-    else if (o.name == "set-version") { s.kernel_version = o.value; s.dir_given = true; }
-    else if (o.name == "basedir") { s.basedir = o.value; s.dir_given = true; }
-    else if (o.name == "json") s.json = true;
-    else if (o.name == "version") { print_version(); exit_code = 0; return std::nullopt; }
-    else if (o.name == "help") { print_help(prog); exit_code = 0; return std::nullopt; }
-  }
-  args = std::move(cl->arguments);
+  args = parser.arguments();
   return s;
 }
 

@@ -27,7 +27,6 @@
 #include "util/mapped_file.hpp"
 
 namespace kmodx::tools {
-namespace po = boost::program_options;
 
 namespace {
 
@@ -100,62 +99,80 @@ void append_modprobe_options(const std::string& value) {
 
 enum class Parsed { run, exit_ok, exit_fail };
 
+// kmod 30's table (tools/modprobe.c) in its order, and kmodx's own options.
+constexpr const char* kShortOptions = "arw:RibfDcnC:d:S:sqvVh";
+constexpr OptionSpec kOptions[] = {
+    {"all", no_argument, 'a', "all"},
+    {"remove", no_argument, 'r', "remove"},
+    {"remove-dependencies", no_argument, 5, "remove-holders"},
+    {"remove-holders", no_argument, 5, "remove-holders"},
+    {"wait", required_argument, 'w', "wait"},
+    {"resolve-alias", no_argument, 'R', "resolve-alias"},
+    {"first-time", no_argument, 3, "first-time"},
+    {"ignore-install", no_argument, 'i', "ignore-commands"},
+    {"ignore-remove", no_argument, 'i', "ignore-commands"},
+    {"use-blacklist", no_argument, 'b', "use-blacklist"},
+    {"force", no_argument, 'f', "force"},
+    {"force-modversion", no_argument, 2, "force-modversion"},
+    {"force-vermagic", no_argument, 1, "force-vermagic"},
+    {"show-depends", no_argument, 'D', "show-depends"},
+    {"showconfig", no_argument, 'c', "show-config"},
+    {"show-config", no_argument, 'c', "show-config"},
+    {"show-modversions", no_argument, 4, "show-modversions"},
+    {"dump-modversions", no_argument, 4, "show-modversions"},
+    {"show-exports", no_argument, 6, "show-exports"},
+    {"dry-run", no_argument, 'n', "dry-run"},
+    {"show", no_argument, 'n', "dry-run"},
+    {"config", required_argument, 'C', "config"},
+    {"dirname", required_argument, 'd', "dirname"},
+    {"set-version", required_argument, 'S', "set-version"},
+    {"syslog", no_argument, 's', "syslog"},
+    {"quiet", no_argument, 'q', "quiet"},
+    {"verbose", no_argument, 'v', "verbose"},
+    {"version", no_argument, 'V', "version"},
+    {"help", no_argument, 'h', "help"},
+    {"backend", required_argument, 256, "backend"},
+    {"json", no_argument, 257, "json"},
+    {"graph", no_argument, 258, "graph"},
+    {"parallel", optional_argument, 259, "parallel"},
+};
+
 Parsed parse_settings(std::string_view prog, std::vector<std::string> words, ModprobeSettings& s,
                       std::vector<std::string>& args, ToolLog& log) {
-  po::options_description desc;
-  desc.add_options()("all,a", "")("remove,r", "")("remove-dependencies", "")("remove-holders", "")(
-      "wait,w", po::value<std::string>(), "")("show-alias,R", "")("resolve-alias", "")("first-time", "")(
-      "ignore-install,i", "")("ignore-remove", "")("use-blacklist,b", "")("force,f", "")("force-modversion", "")(
-      "force-vermagic", "")("show-depends,D", "")("showconfig", "")("show-config,c", "")("show-modversions", "")(
-      "dump-modversions", "")("show-exports", "")("dry-run,n", "")("show", "")(
-      "config,C", po::value<std::string>(), "")("dirname,d", po::value<std::string>(), "")(
-      "set-version,S", po::value<std::string>(), "")("syslog,s", "")("quiet,q", "")("verbose,v", "")(
-      "version,V", "")("help,h", "")("backend", po::value<std::string>(), "")("json", "")("graph", "")(
-      "parallel", po::value<std::string>()->implicit_value(""), "");
-  // "--parallel=" (or "--par=") is an empty count for getopt; Boost.Program_options
-  // refuses it with a message about the syntax instead.
-  for (std::size_t i = 1; i < words.size() && words[i] != "--"; ++i) {
-    const std::string& w = words[i];
-    if (w.size() > 3 && w.back() == '=' && std::string_view("--parallel").starts_with(w.substr(0, w.size() - 1))) {
-      log.error("--parallel takes a number of jobs from 1 to 1024, not ''.");
-      return Parsed::exit_fail;
-    }
-  }
   std::vector<char*> argv;
   for (std::string& w : words) argv.push_back(w.data());
-  auto cl = parse_command_line(prog, static_cast<int>(argv.size()), argv.data(), desc);
-  if (!cl) return Parsed::exit_fail;
-  for (const CommandLineOption& o : cl->options) {
-    const std::string& n = o.name;
+  OptionParser parser(static_cast<int>(argv.size()), argv.data(), kShortOptions, kOptions);
+  while (auto o = parser.next()) {
+    const std::string_view n = o->key;
     if (n == "all") s.all = true;
     else if (n == "remove") s.remove = true;
-    else if (n == "remove-dependencies" || n == "remove-holders") s.remove_holders = true;
+    else if (n == "remove-holders") s.remove_holders = true;
     else if (n == "wait") {
       char* end = nullptr;
       errno = 0;
-      s.wait_msec = std::strtoul(o.value.c_str(), &end, 0);
-      if (o.value.empty() || *end != '\0') {
-        log.error("unexpected wait value '" + o.value + "'.");
+      s.wait_msec = std::strtoul(o->value.c_str(), &end, 0);
+      if (o->value.empty() || *end != '\0') {
+        log.error("unexpected wait value '" + o->value + "'.");
         return Parsed::exit_fail;
       }
-    } else if (n == "show-alias" || n == "resolve-alias") s.lookup_only = true;
+    } else if (n == "resolve-alias") s.lookup_only = true;
     else if (n == "first-time") s.first_time = true;
-    else if (n == "ignore-install" || n == "ignore-remove") s.ignore_commands = true;
+    else if (n == "ignore-commands") s.ignore_commands = true;
     else if (n == "use-blacklist") s.use_blacklist = true;
     else if (n == "force") s.force = true;
     else if (n == "force-modversion") s.force_modversion = true;
     else if (n == "force-vermagic") s.force_vermagic = true;
     else if (n == "show-depends") s.show_depends = s.dry_run = true;
-    else if (n == "showconfig" || n == "show-config") s.show_config = true;
-    else if (n == "show-modversions" || n == "dump-modversions") s.show_modversions = true;
+    else if (n == "show-config") s.show_config = true;
+    else if (n == "show-modversions") s.show_modversions = true;
     else if (n == "show-exports") s.show_exports = true;
-    else if (n == "dry-run" || n == "show") s.dry_run = true;
+    else if (n == "dry-run") s.dry_run = true;
     else if (n == "config") {
-      s.config_paths.push_back(o.value);
+      s.config_paths.push_back(o->value);
       append_modprobe_options("-C");
-      append_modprobe_options(o.value);
-    } else if (n == "dirname") s.root = o.value;
-    else if (n == "set-version") s.version = o.value;
+      append_modprobe_options(o->value);
+    } else if (n == "dirname") s.root = o->value;
+    else if (n == "set-version") s.version = o->value;
     else if (n == "syslog") {
       append_modprobe_options("-s");
       s.use_syslog = true;
@@ -171,18 +188,18 @@ Parsed parse_settings(std::string_view prog, std::vector<std::string> words, Mod
     } else if (n == "help") {
       std::printf(kModprobeHelp, std::string(prog).c_str());
       return Parsed::exit_ok;
-    } else if (n == "backend") s.backend = o.value;
+    } else if (n == "backend") s.backend = o->value;
     else if (n == "json") s.json = true;
     else if (n == "graph") s.graph = true;
     else if (n == "parallel") {
       // --parallel: as many jobs as CPUs; --parallel=N: N.
       constexpr unsigned kMaxJobs = 1024;
       unsigned jobs = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxJobs);
-      if (!o.value.empty()) {
-        const char* end = o.value.data() + o.value.size();
-        auto [ptr, ec] = std::from_chars(o.value.data(), end, jobs);
+      if (o->has_value) {
+        const char* end = o->value.data() + o->value.size();
+        auto [ptr, ec] = std::from_chars(o->value.data(), end, jobs);
         if (ec != std::errc() || ptr != end || jobs < 1 || jobs > kMaxJobs) {
-          log.error("--parallel takes a number of jobs from 1 to " + std::to_string(kMaxJobs) + ", not '" + o.value +
+          log.error("--parallel takes a number of jobs from 1 to " + std::to_string(kMaxJobs) + ", not '" + o->value +
                     "'.");
           return Parsed::exit_fail;
         }
@@ -190,7 +207,8 @@ Parsed parse_settings(std::string_view prog, std::vector<std::string> words, Mod
       s.parallel = jobs;
     }
   }
-  args = std::move(cl->arguments);
+  if (parser.failed()) return Parsed::exit_fail;
+  args = parser.arguments();
   // Plans only: what would be done is known without doing it.
   if (s.json && !s.dry_run) {
     log.error("--json needs --show-depends or --dry-run.");

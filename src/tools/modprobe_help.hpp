@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // modprobe --help: kmod master's text (printf format, %1$s = program name),
-// plus kmodx's --backend.
+// but for -R, which is kmod 30's --resolve-alias (master's --show-alias is
+// not an option of kmod 30).
 
 namespace kmodx::tools {
 
@@ -33,7 +34,7 @@ inline constexpr const char* kModprobeHelp =
     "\t    --force-vermagic        Ignore module's version magic\n"
     "\n"
     "Query Options:\n"
-    "\t-R, --show-alias            Print module(s) matching given alias and exit\n"
+    "\t-R, --resolve-alias         Only lookup and print alias and exit\n"
     "\t-D, --show-depends          Print module dependencies and exit\n"
     "\t-c, --show-config           Print known configuration and exit\n"
     "\t    --show-modversions      Print module symbol version and exit\n"

@@ -17,7 +17,6 @@
 #include "util/names.hpp"
 
 namespace kmodx::tools {
-namespace po = boost::program_options;
 
 namespace {
 
@@ -29,39 +28,82 @@ struct CommonOptions {
   bool json = false;  // lsmod --json
 };
 
-/// Parses the options the three tools share; nullopt with \p exit_code set
-/// when the tool is done (help, version, usage error).
-std::optional<CommonOptions> parse_common(std::string_view prog, int argc, char** argv, po::options_description& desc,
-                                          const char* help, std::vector<std::string>& args, int& exit_code) {
-  desc.add_options()("syslog,s", "")("verbose,v", "")("version,V", "")("help,h", "")(
-      "backend", po::value<std::string>(), "");
-  auto cl = parse_command_line(prog, argc, argv, desc);
-  if (!cl) {
-    exit_code = 1;
-    return std::nullopt;
-  }
+/// Parses one tool's command line; nullopt with \p exit_code set when the
+/// tool is done (help, version, usage error).
+std::optional<CommonOptions> parse_common(std::string_view prog, int argc, char** argv, const char* short_options,
+                                          std::span<const OptionSpec> specs, const char* help,
+                                          std::vector<std::string>& args, int& exit_code, ToolLog& log) {
+  OptionParser parser(argc, argv, short_options, specs);
   CommonOptions o;
-  for (const CommandLineOption& opt : cl->options) {
-    if (opt.name == "force") o.force = true;
-    else if (opt.name == "force-modversion") o.force_modversion = true;
-    else if (opt.name == "force-vermagic") o.force_vermagic = true;
-    else if (opt.name == "syslog") o.use_syslog = true;
-    else if (opt.name == "verbose") ++o.verbose;
-    else if (opt.name == "backend") o.backend = opt.value;
-    else if (opt.name == "json") o.json = true;
-    else if (opt.name == "version") {
+  while (auto opt = parser.next()) {
+    const std::string_view n = opt->key;
+    if (n == "force") o.force = true;
+    else if (n == "force-modversion") o.force_modversion = true;
+    else if (n == "force-vermagic") o.force_vermagic = true;
+    else if (n == "syslog") o.use_syslog = true;
+    else if (n == "verbose") ++o.verbose;
+    else if (n == "backend") o.backend = opt->value;
+    else if (n == "json") o.json = true;
+    else if (n == "version") {
       print_version();
       exit_code = 0;
       return std::nullopt;
-    } else if (opt.name == "help") {
+    } else if (n == "help") {
       std::printf(help, std::string(prog).c_str());
       exit_code = 0;
       return std::nullopt;
+    } else if (n.empty()) {
+      // A letter of the short string that the tool has no case for (kmod
+      // 30's rmmod lists 'w').
+      log.error(std::string("unexpected getopt_long() value '") + static_cast<char>(opt->val) + "'.");
+      exit_code = 1;
+      return std::nullopt;
     }
   }
-  args = std::move(cl->arguments);
+  if (parser.failed()) {
+    exit_code = 1;
+    return std::nullopt;
+  }
+  args = parser.arguments();
   return o;
 }
+
+// kmod master's insmod table, with kmod 30's -p (ignored), and --backend.
+constexpr const char* kInsmodShort = "fpsvVh";
+constexpr OptionSpec kInsmodOptions[] = {
+    {"force", no_argument, 'f', "force"},
+    {"force-modversion", no_argument, 2, "force-modversion"},
+    {"force-vermagic", no_argument, 1, "force-vermagic"},
+    {"syslog", no_argument, 's', "syslog"},
+    {"verbose", no_argument, 'v', "verbose"},
+    {"version", no_argument, 'V', "version"},
+    {"help", no_argument, 'h', "help"},
+    {nullptr, no_argument, 'p', "ignored"},
+    {"backend", required_argument, 256, "backend"},
+};
+
+// kmod 30's rmmod table ('w' included, which kmod 30 answers with
+// "unexpected getopt_long() value"), and --backend.
+constexpr const char* kRmmodShort = "fsvVwh";
+constexpr OptionSpec kRmmodOptions[] = {
+    {"force", no_argument, 'f', "force"},
+    {"syslog", no_argument, 's', "syslog"},
+    {"verbose", no_argument, 'v', "verbose"},
+    {"version", no_argument, 'V', "version"},
+    {"help", no_argument, 'h', "help"},
+    {"backend", required_argument, 256, "backend"},
+};
+
+// kmod master's lsmod table (kmod 30's lsmod takes no options), --json and --backend.
+constexpr const char* kLsmodShort = "svVh";
+constexpr OptionSpec kLsmodOptions[] = {
+    {"syslog", no_argument, 's', "syslog"},
+    {"verbose", no_argument, 'v', "verbose"},
+    {"version", no_argument, 'V', "version"},
+    {"help", no_argument, 'h', "help"},
+    {"json", no_argument, 256, "json"},
+    {"backend", required_argument, 257, "backend"},
+};
 
 /// insmod's wording for the kernel's refusals.
 std::string insert_error_text(int code) {
@@ -78,11 +120,9 @@ std::string insert_error_text(int code) {
 
 int insmod_main(std::string_view prog, int argc, char** argv) {
   ToolLog log{std::string(prog)};
-  po::options_description desc;
-  desc.add_options()("force,f", "")("force-modversion", "")("force-vermagic", "")(",p", "");
   std::vector<std::string> args;
   int exit_code = 0;
-  auto o = parse_common(prog, argc, argv, desc, kInsmodHelp, args, exit_code);
+  auto o = parse_common(prog, argc, argv, kInsmodShort, kInsmodOptions, kInsmodHelp, args, exit_code, log);
   if (!o) return exit_code;
   log.use_syslog(o->use_syslog);
   log.set_threshold(o->verbose);
@@ -123,11 +163,9 @@ int insmod_main(std::string_view prog, int argc, char** argv) {
 
 int rmmod_main(std::string_view prog, int argc, char** argv) {
   ToolLog log{std::string(prog)};
-  po::options_description desc;
-  desc.add_options()("force,f", "");
   std::vector<std::string> args;
   int exit_code = 0;
-  auto o = parse_common(prog, argc, argv, desc, kRmmodHelp, args, exit_code);
+  auto o = parse_common(prog, argc, argv, kRmmodShort, kRmmodOptions, kRmmodHelp, args, exit_code, log);
   if (!o) return exit_code;
   log.use_syslog(o->use_syslog);
   log.set_threshold(o->verbose);
@@ -202,11 +240,9 @@ int rmmod_main(std::string_view prog, int argc, char** argv) {
 
 int lsmod_main(std::string_view prog, int argc, char** argv) {
   ToolLog log{std::string(prog)};
-  po::options_description desc;
-  desc.add_options()("json", "");
   std::vector<std::string> args;
   int exit_code = 0;
-  auto o = parse_common(prog, argc, argv, desc, kLsmodHelp, args, exit_code);
+  auto o = parse_common(prog, argc, argv, kLsmodShort, kLsmodOptions, kLsmodHelp, args, exit_code, log);
   if (!o) return exit_code;
   log.use_syslog(o->use_syslog);
   log.set_threshold(o->verbose);

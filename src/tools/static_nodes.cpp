@@ -5,7 +5,6 @@
 // boot). Messages and exit codes are kmod 30's. Beyond kmod: the output file
 // is replaced whole (never left half-written), and a failed write is an
 // error (kmod exits 0).
-#include <getopt.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -49,36 +48,31 @@ void print_invalid_entries(const StaticNodes& parsed) {
 }  // namespace
 
 int static_nodes_main(std::string_view prog, int argc, char** argv) {
-  static const option kOptions[] = {
-      {"output", required_argument, nullptr, 'o'},
-      {"format", required_argument, nullptr, 'f'},
-      {"help", no_argument, nullptr, 'h'},
-      {nullptr, 0, nullptr, 0},
+  static constexpr OptionSpec kOptions[] = {
+      {"output", required_argument, 'o', "output"},
+      {"format", required_argument, 'f', "format"},
+      {"help", no_argument, 'h', "help"},
   };
-  const char* output = nullptr;  // stdout
+  std::optional<std::string> output;  // stdout when absent
   StaticNodesFormat format = StaticNodesFormat::human;
-  for (;;) {
-    const int c = ::getopt_long(argc, argv, "o:f:h", kOptions, nullptr);
-    if (c == -1) break;
-    switch (c) {
-      case 'o':
-        output = optarg;
-        break;
-      case 'f':
-        if (auto f = static_nodes_format_named(optarg)) {
-          format = *f;
-          break;
-        }
-        std::fprintf(stderr, "Unknown format: '%s'.\n", optarg);
-        print_static_nodes_help(prog);
-        return 1;
-      case 'h':
-        print_static_nodes_help(prog);
-        return 0;
-      default:  // '?'
-        return 1;
+  OptionParser parser(argc, argv, "o:f:h", kOptions);
+  while (auto o = parser.next()) {
+    if (o->key == "output") {
+      output = o->value;
+    } else if (o->key == "format") {
+      if (auto f = static_nodes_format_named(o->value)) {
+        format = *f;
+        continue;
+      }
+      std::fprintf(stderr, "Unknown format: '%s'.\n", o->value.c_str());
+      print_static_nodes_help(prog);
+      return 1;
+    } else {
+      print_static_nodes_help(prog);
+      return 0;
     }
   }
+  if (parser.failed()) return 1;
 
   const std::string release = running_kernel_release();
   if (release.empty()) {
@@ -100,7 +94,7 @@ int static_nodes_main(std::string_view prog, int argc, char** argv) {
   const std::string rendered = format_static_nodes(parsed.nodes, format);
   const int status = parsed.invalid.empty() ? 0 : 1;
 
-  if (output == nullptr) {
+  if (!output) {
     print_invalid_entries(parsed);
     std::fflush(stderr);
     if (auto ok = write_all(STDOUT_FILENO, rendered, "/dev/stdout"); !ok) {
@@ -109,10 +103,10 @@ int static_nodes_main(std::string_view prog, int argc, char** argv) {
     }
     return status;
   }
-  const std::string out = output;
+  const std::string& out = *output;
   if (const std::size_t slash = out.rfind('/'); slash != std::string::npos && slash > 0) {
     if (auto made = make_directories(out.substr(0, slash)); !made) {
-      std::fprintf(stderr, "Error: could not create parent directory for %s - %s.\n", output,
+      std::fprintf(stderr, "Error: could not create parent directory for %s - %s.\n", out.c_str(),
                    std::strerror(made.error().code));
       return 1;
     }
@@ -120,7 +114,7 @@ int static_nodes_main(std::string_view prog, int argc, char** argv) {
   OutputFailure failure{};
   if (auto ok = replace_output(out, rendered, &failure); !ok) {
     std::fprintf(stderr, "Error: could not %s %s - %s\n", failure.step == OutputFailure::create ? "create" : "write",
-                 output, std::strerror(failure.code));
+                 out.c_str(), std::strerror(failure.code));
     return 1;
   }
   print_invalid_entries(parsed);

@@ -14,7 +14,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 . "$repo/scripts/packages.sh"
 ensure_packages dpkg-dev debhelper lintian fakeroot rsync cmake g++ pkg-config \
-	libboost-graph-dev libboost-program-options-dev libzstd-dev liblzma-dev zlib1g-dev libssl-dev
+	libboost-graph-dev libzstd-dev liblzma-dev zlib1g-dev libssl-dev
 
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"

@@ -36,7 +36,7 @@ prog=deb-chroot
 # ---- the base system, cached
 suite=bookworm
 # kmodx's runtime libraries are there too, so that dpkg -i works offline.
-include=initramfs-tools,linux-base,kmod,zstd,libboost-program-options1.74.0
+include=initramfs-tools,linux-base,kmod,zstd
 mirror=${KMODX_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 base=$cache/chroot/$suite-minbase-$(echo "$include" | sha1sum | cut -c1-12).tar.zst
 if [ ! -s "$base" ]; then

@@ -13,7 +13,7 @@ export LC_ALL=C
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 . "$repo/scripts/packages.sh"
-ensure_packages rpm rsync cmake g++ pkg-config libboost-graph-dev libboost-program-options-dev \
+ensure_packages rpm rsync cmake g++ pkg-config libboost-graph-dev \
 	libzstd-dev liblzma-dev zlib1g-dev libssl-dev
 quick=0
 [ "${1:-}" = --quick ] && quick=1
