@@ -40,12 +40,29 @@ struct DepLine {
 /// without ':' gives neither a path nor dependencies, as in libkmod.
 DepLine split_dep_line(std::string_view line);
 
+/// A dependency of a modules.dep line whose file cannot be found.
+struct MissingDependency {
+  std::string path;  ///< absolute, as libkmod names it
+  int code = 0;      ///< stat()'s errno
+};
+
+/// libkmod makes each dependency of a line from its file, and the first one
+/// that cannot be stat()ed (a module deleted without running depmod) fails
+/// the whole list: that module is then used without dependencies, and
+/// libkmod reports `ctx=%p path=<path> error=<strerror>` from
+/// kmod_module_parse_depline each time it reads the line. nullopt when all
+/// are there.
+std::optional<MissingDependency> first_missing_dependency(const DepLine& line, const std::string& dirname);
+
+/// That report's text, \p context standing in for libkmod's context pointer.
+std::string missing_dependency_message(const void* context, const MissingDependency& missing);
+
 class ModuleDirectory {
  public:
-  /// Damage found in an index is reported to \p sink, if given
-  /// (IndexDamageReport).
+  /// Damage found in an index, and dependencies missing from a stale
+  /// modules.dep, are reported to \p sink, if given (IndexDamageReport).
   explicit ModuleDirectory(std::string dirname, DiagnosticSink* sink = nullptr)
-      : dirname_(std::move(dirname)), damage_(sink) {}
+      : dirname_(std::move(dirname)), sink_(sink), damage_(sink) {}
   const std::string& dirname() const { return dirname_; }
 
   /// Full lookup: modules.dep.bin (exact, unless the name has a ':'),
@@ -77,6 +94,7 @@ class ModuleDirectory {
   std::string index_path(std::string_view file) const { return dirname_ + "/" + std::string(file); }
 
   std::string dirname_;
+  DiagnosticSink* sink_;
   mutable IndexDamageReport damage_;
 };
 

@@ -80,6 +80,10 @@ class ModuleResolver {
  private:
   ModuleId object_for(const std::string& name, const std::string& alias);
   std::optional<std::string> dep_line(std::string_view name) const;
+  /// libkmod's kmod_module_parse_depline: path and dependencies of \p id
+  /// from its modules.dep line; a missing dependency file is reported and
+  /// leaves the dependencies unread (see first_missing_dependency).
+  void parse_dep_line(ModuleId id, const std::string& line);
   std::vector<ModuleId> resolve_names(const std::vector<std::string>& names);
   std::optional<std::string> exact(const std::optional<Index>& index, std::string_view key) const;
   std::vector<IndexValue> wildcard(const std::optional<Index>& index, std::string_view query) const;

@@ -16,6 +16,7 @@
 #include "loader/sysfs_state.hpp"
 #include "util/line_reader.hpp"
 #include "util/mapped_file.hpp"
+#include "util/libkmod_sites.hpp"
 
 namespace kmodx {
 namespace {
@@ -91,7 +92,7 @@ class LinuxBackend final : public LoaderBackend {
     if (*text == "zstd\n") compression_ = Compression::zstd;
     else if (*text == "xz\n") compression_ = Compression::xz;
     else if (*text == "gzip\n") compression_ = Compression::gzip;
-    else sink_.report_from(Severity::error, "libkmod-module.c:920 kmod_module_insert_module",
+    else sink_.report_from(Severity::error, libkmod_site::insert_module_open,
                            "unknown kernel compression " + *text);
     return *compression_;
   }
@@ -108,7 +109,7 @@ class LinuxBackend final : public LoaderBackend {
       auto stripped = loader::strip_for_forced_load(copy, request.path, request.ignore_modversions,
                                                     request.ignore_vermagic);
       if (!stripped) {
-        sink_.report_from(Severity::error, "libkmod-module.c:935 kmod_module_insert_module",
+        sink_.report_from(Severity::error, libkmod_site::insert_module_strip,
                           std::string("Failed to strip version information: ") + std::strerror(stripped.error().code));
         return std::move(stripped).take_error();
       }

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "kmodx/module_lookup.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "kmodx/index.hpp"
 #include "util/line_reader.hpp"
 #include "util/mapped_file.hpp"
+#include "util/libkmod_sites.hpp"
 #include "util/names.hpp"
 
 namespace kmodx {
@@ -36,7 +41,25 @@ std::optional<std::string> ModuleDirectory::module_path(std::string_view name) c
   if (!line) return std::nullopt;
   const DepLine dep = split_dep_line(*line);
   if (dep.path.empty()) return std::nullopt;
+  // libkmod parses the whole line where it learns the path.
+  if (auto missing = first_missing_dependency(dep, dirname_); missing && sink_ != nullptr)
+    sink_->report_from(Severity::error, libkmod_site::parse_depline, missing_dependency_message(this, *missing));
   return module_file_path(dep.path, dirname_);
+}
+
+std::optional<MissingDependency> first_missing_dependency(const DepLine& line, const std::string& dirname) {
+  for (std::string_view listed : line.dependencies) {
+    std::string path = module_file_path(listed, dirname);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return MissingDependency{std::move(path), errno};
+  }
+  return std::nullopt;
+}
+
+std::string missing_dependency_message(const void* context, const MissingDependency& missing) {
+  char pointer[32];
+  std::snprintf(pointer, sizeof pointer, "%p", context);
+  return std::string("ctx=") + pointer + " path=" + missing.path + " error=" + std::strerror(missing.code);
 }
 
 DepLine split_dep_line(std::string_view line) {

@@ -3,12 +3,14 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "kmodx/module_lookup.hpp"
 #include "util/line_reader.hpp"
 #include "util/mapped_file.hpp"
 #include "util/names.hpp"
+#include "util/libkmod_sites.hpp"
 
 namespace kmodx {
 namespace {
@@ -80,36 +82,53 @@ std::vector<IndexValue> ModuleResolver::wildcard(const std::optional<Index>& ind
 
 const std::optional<std::string>& ModuleResolver::path(ModuleId id) {
   ModuleObject& m = modules_[id];
-  if (!m.path_resolved) {
+  // libkmod's kmod_module_get_path: a module without a path and whose line
+  // was never read whole has it parsed now, dependencies and their errors
+  // included.
+  if (!m.path && !m.path_resolved && !m.dependencies) {
     m.path_resolved = true;
-    if (auto line = dep_line(m.name)) {
-      if (const DepLine dep = split_dep_line(*line); !dep.path.empty()) m.path = module_file_path(dep.path, dirname_);
-    }
+    if (auto line = dep_line(m.name)) parse_dep_line(id, *line);
   }
   return m.path;
 }
 
 const std::vector<ModuleId>& ModuleResolver::dependencies(ModuleId id) {
   if (!modules_[id].dependencies) {
-    std::vector<ModuleId> deps;
-    if (auto line = dep_line(modules_[id].name)) {
-      const std::vector<std::string_view> paths = split_dep_line(*line).dependencies;
-      // libkmod prepends while parsing: deepest dependency first.
-      for (auto it = paths.rbegin(); it != paths.rend(); ++it) {
-        std::string full = module_file_path(*it, dirname_);
-        auto name = path_to_modname(full);
-        if (!name) continue;
-        ModuleId dep = object_for(*name, {});
-        if (!modules_[dep].path_resolved) {
-          modules_[dep].path = full;
-          modules_[dep].path_resolved = true;
-        }
-        deps.push_back(dep);
-      }
-    }
-    modules_[id].dependencies = std::move(deps);
+    if (auto line = dep_line(modules_[id].name)) parse_dep_line(id, *line);
   }
-  return *modules_[id].dependencies;
+  static const std::vector<ModuleId> kNone;
+  return modules_[id].dependencies ? *modules_[id].dependencies : kNone;
+}
+
+void ModuleResolver::parse_dep_line(ModuleId id, const std::string& line) {
+  if (modules_[id].dependencies) return;
+  if (line.find(':') == std::string::npos) {
+    modules_[id].dependencies.emplace();  // libkmod: no path, no dependencies, done
+    return;
+  }
+  const DepLine dep = split_dep_line(line);
+  if (!modules_[id].path) modules_[id].path = module_file_path(dep.path, dirname_);
+  modules_[id].path_resolved = true;
+  if (auto missing = first_missing_dependency(dep, dirname_)) {
+    // The list fails whole and the line is read again by the next caller.
+    sink_.report_from(Severity::error, libkmod_site::parse_depline, missing_dependency_message(this, *missing));
+    return;
+  }
+  std::vector<ModuleId> deps;
+  for (std::string_view listed : dep.dependencies) {
+    std::string full = module_file_path(listed, dirname_);
+    auto name = path_to_modname(full);
+    if (!name) continue;
+    ModuleId d = object_for(*name, {});
+    if (!modules_[d].path_resolved) {
+      modules_[d].path = full;
+      modules_[d].path_resolved = true;
+    }
+    deps.push_back(d);
+  }
+  // libkmod prepends while parsing: deepest dependency first.
+  std::reverse(deps.begin(), deps.end());
+  modules_[id].dependencies = std::move(deps);
 }
 
 bool ModuleResolver::is_builtin(ModuleId id) {
@@ -140,7 +159,7 @@ std::vector<ModuleId> ModuleResolver::resolve_names(const std::vector<std::strin
   for (const std::string& name : names) {
     auto found = lookup(name);
     if (!found) {
-      sink_.report_from(Severity::error, "libkmod-module.c:1567 lookup_softdep",
+      sink_.report_from(Severity::error, libkmod_site::lookup_softdep,
                         "failed to lookup soft dependency '" + name + "', continuing anyway.");
       continue;
     }
@@ -174,10 +193,14 @@ Result<std::vector<ModuleId>> ModuleResolver::lookup(std::string_view name) {
     if (::fnmatch(alias.pattern.c_str(), q.c_str(), 0) == 0) found.push_back(object_for(alias.module, alias.pattern));
   if (!found.empty()) return found;
 
-  // 2. modules.dep.bin, exact.
-  if (q.find(':') == std::string::npos && dep_line(q)) {
-    found.push_back(object_for(q, {}));
-    return found;
+  // 2. modules.dep.bin, exact; libkmod parses the line there and then.
+  if (q.find(':') == std::string::npos) {
+    if (auto line = dep_line(q)) {
+      ModuleId id = object_for(q, {});
+      parse_dep_line(id, *line);
+      found.push_back(id);
+      return found;
+    }
   }
 
   auto from_index = [&](const std::optional<Index>& index, bool builtin) {

@@ -2,6 +2,7 @@
 // Probe planning and execution, following libkmod's
 // kmod_module_probe_insert_module() (KMOD-SPEC §8.5).
 #include "kmodx/probe.hpp"
+#include "util/libkmod_sites.hpp"
 
 #include <sys/wait.h>
 
@@ -71,13 +72,13 @@ int do_install(const ProbeStep& step, DiagnosticSink& sink) {
   std::string command = substitute_cmdline_opts(step.command, step.options);
   int status = run_shell_command(command, step.name);
   if (status == -1) {
-    sink.report_from(Severity::error, "libkmod-module.c:1041 command_do",
+    sink.report_from(Severity::error, libkmod_site::command_do_exec,
                      "Could not run install command '" + command + "' for module " + step.name + ": " +
                          std::strerror(errno));
     return -EINVAL;
   }
   if (WEXITSTATUS(status) != 0) {
-    sink.report_from(Severity::error, "libkmod-module.c:1047 command_do",
+    sink.report_from(Severity::error, libkmod_site::command_do_status,
                      "Error running install command '" + command + "' for module " + step.name + ": retcode " +
                          std::to_string(WEXITSTATUS(status)));
     return -EINVAL;
@@ -87,7 +88,7 @@ int do_install(const ProbeStep& step, DiagnosticSink& sink) {
 
 int do_insert(const ProbeStep& step, LoaderBackend& backend, const ProbeFlags& flags, DiagnosticSink& sink) {
   if (step.path.empty()) {
-    sink.report_from(Severity::error, "libkmod-module.c:895 kmod_module_insert_module",
+    sink.report_from(Severity::error, libkmod_site::insert_module_no_path,
                      "could not find module by name='" + step.name + "'");
     return -ENOENT;
   }
@@ -95,7 +96,7 @@ int do_insert(const ProbeStep& step, LoaderBackend& backend, const ProbeFlags& f
   auto inserted = backend.insert(request);
   if (inserted) return 0;
   int code = inserted.error().code;
-  sink.report_from(Severity::info, "libkmod-module.c:949 kmod_module_insert_module",
+  sink.report_from(Severity::info, libkmod_site::insert_module_failed,
                    "Failed to insert module '" + step.path + "': " + std::strerror(code));
   return -code;
 }
@@ -157,7 +158,7 @@ bool module_live(LoaderBackend* backend, const std::string& name, DiagnosticSink
   auto state = backend->initstate(name);
   if (!state) {
     if (state.error().code == EINVAL)
-      sink.report_from(Severity::error, "libkmod-module.c:1788 kmod_module_get_initstate", state.error().detail);
+      sink.report_from(Severity::error, libkmod_site::get_initstate, state.error().detail);
     else if (state.error().code != ENOENT)
       sink.report(Severity::error, state.error().detail);  // the backend itself failed (sim: locked, corrupt)
     return false;

@@ -31,6 +31,7 @@
 #include "tools/progress_line.hpp"
 #include "tools/tools.hpp"
 #include "util/names.hpp"
+#include "util/libkmod_sites.hpp"
 
 namespace kmodx::tools {
 namespace {
@@ -242,7 +243,7 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
       if (auto known = path_of.find(r.name); known != path_of.end()) {
         if (known->second != f) {
           // kmod 30's text, source location included.
-          log.error("../libkmod/libkmod-module.c:428 kmod_module_new_from_path() kmod_module '" + r.name +
+          log.error("../libkmod/" + std::string(libkmod_site::new_from_path) + "() kmod_module '" + r.name +
                     "' already exists with different path: new-path='" + f + "' old-path='" + known->second +
                     "'");
           log.report(Severity::fatal, "could not create module " + f + ": File exists");

@@ -310,6 +310,10 @@ std::optional<Settings> parse(std::string_view prog, int argc, char** argv,
 int modinfo_main(std::string_view prog, int argc, char** argv) {
   ToolLog log{std::string(prog)};
   log.set_threshold(std::max(log_priority_from_env(), static_cast<int>(Severity::warning)));
+  // modinfo leaves libkmod's logging as it is: its own stderr format, at
+  // KMOD_LOG's priority.
+  log.route_libkmod(false);
+  log.set_libkmod_threshold(log_priority_from_env());
   std::vector<std::string> args;
   int exit_code = 0;
   auto settings = parse(prog, argc, argv, args, exit_code);

@@ -25,6 +25,7 @@
 #include "tools/tools.hpp"
 #include "util/json_writer.hpp"
 #include "util/mapped_file.hpp"
+#include "util/libkmod_sites.hpp"
 
 namespace kmodx::tools {
 
@@ -36,13 +37,13 @@ class ConfigLogger final : public ConfigMessageSink {
  public:
   explicit ConfigLogger(ToolLog& log) : log_(log) {}
   void report(const ConfigMessage& m) override {
-    const char* site = "libkmod-config.c:712 kmod_config_parse";
+    std::string_view site = libkmod_site::config_parse_bad_line;
     switch (m.kind) {
       case ConfigMessage::Kind::bad_line: break;
-      case ConfigMessage::Kind::deprecated_command: site = "libkmod-config.c:708 kmod_config_parse"; break;
-      case ConfigMessage::Kind::nested_directory: site = "libkmod-config.c:772 conf_files_filter_out"; break;
-      case ConfigMessage::Kind::unreadable_directory: site = "libkmod-config.c:798 conf_files_list"; break;
-      case ConfigMessage::Kind::bad_cmdline_option: site = "libkmod-config.c:489 kcmdline_parse_result"; break;
+      case ConfigMessage::Kind::deprecated_command: site = libkmod_site::config_parse_deprecated; break;
+      case ConfigMessage::Kind::nested_directory: site = libkmod_site::conf_files_filter_out; break;
+      case ConfigMessage::Kind::unreadable_directory: site = libkmod_site::conf_files_list; break;
+      case ConfigMessage::Kind::bad_cmdline_option: site = libkmod_site::kcmdline_parse_result; break;
     }
     log_.report_from(Severity::error, site, m.text);
   }

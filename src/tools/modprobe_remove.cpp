@@ -17,6 +17,7 @@
 
 #include "kmodx/probe.hpp"
 #include "tools/modprobe_session.hpp"
+#include "util/libkmod_sites.hpp"
 
 namespace kmodx::tools {
 namespace {
@@ -106,7 +107,7 @@ class Remover {
       }
       auto state = backend().initstate(name(id));
       if (!state && state.error().code == EINVAL)
-        session_.log().report_from(Severity::error, "libkmod-module.c:1788 kmod_module_get_initstate",
+        session_.log().report_from(Severity::error, libkmod_site::get_initstate,
                                    state.error().detail);
       else if (!state && state.error().code != ENOENT) {
         session_.log().error(state.error().detail);  // the backend itself failed
@@ -123,7 +124,7 @@ class Remover {
       auto holders = backend().holders(name(id));
       std::vector<ModuleId> holder_ids;
       if (!holders)
-        session_.log().report_from(Severity::error, "libkmod-module.c:1998 kmod_module_get_holders",
+        session_.log().report_from(Severity::error, libkmod_site::get_holders,
                                    holders.error().detail);
       else
         for (const std::string& h : *holders) holder_ids.push_back(resolver().from_name(h));
@@ -181,7 +182,7 @@ class Remover {
       auto removed = backend().remove(n, s_.force);
       err = removed ? 0 : -removed.error().code;
       if (err != 0 && s_.wait_msec == 0)
-        session_.log().report_from(Severity::error, "libkmod-module.c:856 kmod_module_remove_module",
+        session_.log().report_from(Severity::error, libkmod_site::remove_module,
                                    "could not remove '" + n + "': " + std::strerror(-err));
       if (err != -EAGAIN || s_.wait_msec == 0) break;
       // --wait: exponential back-off until the deadline, then give up and

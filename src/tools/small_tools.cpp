@@ -15,6 +15,7 @@
 #include "tools/tools.hpp"
 #include "util/json_writer.hpp"
 #include "util/names.hpp"
+#include "util/libkmod_sites.hpp"
 
 namespace kmodx::tools {
 
@@ -153,7 +154,7 @@ int insmod_main(std::string_view prog, int argc, char** argv) {
                         o->force || o->force_vermagic};
   auto inserted = backend->insert(request);
   if (!inserted) {
-    log.report_from(Severity::info, "libkmod-module.c:949 kmod_module_insert_module",
+    log.report_from(Severity::info, libkmod_site::insert_module_failed,
                     "Failed to insert module '" + *module.path + "': " + std::strerror(inserted.error().code));
     log.error("could not insert module " + file + ": " + insert_error_text(inserted.error().code));
     return 1;
@@ -206,7 +207,7 @@ int rmmod_main(std::string_view prog, int argc, char** argv) {
       }
       auto holders = backend->holders(name);
       if (!holders)
-        log.report_from(Severity::error, "libkmod-module.c:1998 kmod_module_get_holders", holders.error().detail);
+        log.report_from(Severity::error, libkmod_site::get_holders, holders.error().detail);
       if (holders && !holders->empty()) {
         std::string line = "Module " + name + " is in use by:";
         for (const std::string& h : *holders) line += " " + h;
@@ -229,7 +230,7 @@ int rmmod_main(std::string_view prog, int argc, char** argv) {
     auto removed = backend->remove(name, o->force);
     if (!removed) {
       const char* why = std::strerror(removed.error().code);
-      log.report_from(Severity::error, "libkmod-module.c:856 kmod_module_remove_module",
+      log.report_from(Severity::error, libkmod_site::remove_module,
                       "could not remove '" + name + "': " + why);
       log.error("could not remove module " + arg + ": " + why);
       ++failures;

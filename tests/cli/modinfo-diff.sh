@@ -348,6 +348,18 @@ for o in '-F name' '-F license' '-F alias' '-F parm' '-p' '-0' '-n' '-a' '-F fil
 	done
 done
 case_add names-fx same -b "$T/fx" -k "$KVER" kx_top nosuchmod kx_base ext4
+# A stale modules.dep (module files deleted without running depmod): libkmod
+# reports the first missing dependency of each line it reads.
+mkdir -p "$T/fx-stale/lib/modules"
+cp -a "$T/fx/lib/modules/$KVER" "$T/fx-stale/lib/modules/"
+rm "$T/fx-stale/lib/modules/$KVER/kernel/drivers/kmodx/diamond/kx_base.ko" \
+	"$T/fx-stale/lib/modules/$KVER/kernel/drivers/kmodx/chain/kx_chain_c.ko"
+for n in "${names[@]}" kx-pci-alias kx-glob-a 'symbol:kx_base_hello'; do
+	case_add stale same -b "$T/fx-stale" -k "$KVER" "$n"
+	case_add stale same -b "$T/fx-stale" -k "$KVER" -m "$n"
+	case_add stale same -b "$T/fx-stale" -k "$KVER" -F filename "$n"
+done
+case_add stale same -b "$T/fx-stale" -k "$KVER" -F depends kx_top kx_left kx_chain_a kx_chain_b
 case_add names-fx same -b "$T/fx" -k "$KVER" -F depends kx_top kx_chain_a kx_ns_import
 case_add names-fx same -b "$T/fx" -k "$KVER" -F softdep kx_softdep
 case_add names-fx same -b "$T/fx" -k "$KVER" -F weakdep kx_softdep

@@ -29,6 +29,7 @@ std::string TempDir::write(std::string_view name, std::span<const std::byte> dat
 
 std::string TempDir::write(std::string_view name, std::string_view data) const {
   std::string p = file(name);
+  std::filesystem::create_directories(std::filesystem::path(p).parent_path());
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out.write(data.data(), static_cast<std::streamsize>(data.size()));
   out.close();

@@ -22,7 +22,8 @@ class TempDir {
   const std::filesystem::path& path() const { return path_; }
   /// Path of \p name inside the directory (nothing is created).
   std::string file(std::string_view name) const { return (path_ / name).string(); }
-  /// Writes \p data to \p name (replacing it) and returns its path.
+  /// Writes \p data to \p name (replacing it, making its directories) and
+  /// returns its path.
   std::string write(std::string_view name, std::span<const std::byte> data) const;
   std::string write(std::string_view name, std::string_view data) const;
 

@@ -4,7 +4,10 @@
 // prints, so no backend is involved.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "index/trie_writer.hpp"
+#include "kmodx/module_lookup.hpp"
 #include "kmodx/probe.hpp"
 #include "support/collecting_sink.hpp"
 #include "support/temp_dir.hpp"
@@ -18,14 +21,23 @@ struct Messages final : kmodx::ConfigMessageSink {
   void report(const kmodx::ConfigMessage&) override {}
 };
 
-/// A module directory: modules.dep lines and builtin names.
+/// A module directory: modules.dep lines (with an empty file for every path
+/// they name but those in \p deleted) and builtin names.
 struct Tree {
   kmodx::test::TempDir dir;
   Tree(std::initializer_list<std::pair<std::string, std::string>> deps, std::initializer_list<std::string> builtin = {},
-       std::initializer_list<std::pair<std::string, std::string>> aliases = {}) {
+       std::initializer_list<std::pair<std::string, std::string>> aliases = {},
+       std::initializer_list<std::string> deleted = {}) {
     TrieBuilder dep, alias, built;
     unsigned priority = 0;
-    for (const auto& [name, line] : deps) (void)dep.insert(name, line, priority++);
+    for (const auto& [name, line] : deps) {
+      (void)dep.insert(name, line, priority++);
+      const kmodx::DepLine parsed = kmodx::split_dep_line(line);
+      std::vector<std::string_view> paths = parsed.dependencies;
+      paths.push_back(parsed.path);
+      for (std::string_view p : paths)
+        if (!p.empty() && std::find(deleted.begin(), deleted.end(), p) == deleted.end()) dir.write(p, "");
+    }
     for (const auto& b : builtin) (void)built.insert(b, "", 0);
     for (const auto& [a, m] : aliases) (void)alias.insert(a, m, priority++);
     dir.write("modules.dep.bin", dep.serialize(Order::pre_order));
@@ -35,13 +47,16 @@ struct Tree {
   std::string root() const { return dir.path().string(); }
 };
 
-/// What `modprobe -D` prints for \p name under \p config_text.
+/// What `modprobe -D` prints for \p name under \p config_text; the
+/// library's messages go to \p messages when given.
 std::string show_depends(const Tree& tree, std::string_view config_text, std::string_view name,
-                         kmodx::ProbeFlags flags = {}, std::optional<std::string> extra = std::nullopt) {
+                         kmodx::ProbeFlags flags = {}, std::optional<std::string> extra = std::nullopt,
+                         kmodx::test::CollectingSink* messages = nullptr) {
   Messages m;
   kmodx::ModprobeConfig config;
   kmodx::parse_modprobe_config_text(config_text, "t.conf", config, m);
-  kmodx::test::CollectingSink sink;
+  kmodx::test::CollectingSink own;
+  kmodx::test::CollectingSink& sink = messages != nullptr ? *messages : own;
   kmodx::ModuleResolver resolver(tree.root(), config, sink);
   auto found = resolver.lookup(name);
   REQUIRE(found.ok());
@@ -101,4 +116,25 @@ TEST_CASE("built-in modules and the blacklist", "[modprobe][probe]") {
   kmodx::ProbeFlags b;
   b.use_blacklist = true;
   CHECK(show_depends(t, "blacklist a\n", "a", b).empty());
+}
+
+TEST_CASE("a stale modules.dep: a deleted dependency drops the module's list and is reported at each read",
+          "[modprobe][probe]") {
+  // b.ko was deleted without running depmod (kmod 30: modprobe -D a prints
+  // only a, and libkmod's parse_depline error twice: at the lookup and when
+  // planning).
+  Tree t({{"a", "kernel/a.ko: kernel/b.ko kernel/c.ko"}, {"b", "kernel/b.ko: kernel/c.ko"}, {"c", "kernel/c.ko:"}}, {},
+         {}, {"kernel/b.ko"});
+  const std::string d = t.root();
+  kmodx::test::CollectingSink messages;
+  CHECK(show_depends(t, "", "a", {}, std::nullopt, &messages) == "insmod " + d + "/kernel/a.ko \n");
+  REQUIRE(messages.texts().size() == 2);
+  for (const std::string& text : messages.texts()) {
+    CHECK(text.starts_with("ctx=0x"));
+    CHECK(text.ends_with(" path=" + d + "/kernel/b.ko error=No such file or directory"));
+  }
+  // c is there: a module whose own dependencies are all present is untouched.
+  messages.messages.clear();
+  CHECK(show_depends(t, "", "c", {}, std::nullopt, &messages) == "insmod " + d + "/kernel/c.ko \n");
+  CHECK(messages.texts().empty());
 }
