@@ -52,7 +52,8 @@ struct Settings {
 };
 
 std::string make_absolute(const std::string& path) {
-  if (path.empty() || path.front() == '/') return path;
+  // kmod's path_make_absolute_cwd: "" becomes the current directory and "/".
+  if (!path.empty() && path.front() == '/') return path;
   std::error_code ec;
   return std::filesystem::current_path(ec).string() + "/" + path;
 }

@@ -565,7 +565,8 @@ int modprobe_main(std::string_view prog, int argc, char** argv) {
     case Parsed::run: break;
   }
   log.use_syslog(settings.use_syslog);
-  log.set_threshold(settings.verbose);
+  // kmod applies -q/-v to its log once the context exists; until then its
+  // threshold is WARNING (modprobe -q with no module still says why).
   if (!settings.show_config && args.empty()) {
     log.error("missing parameters. See -h.");
     return 1;
@@ -583,6 +584,7 @@ int modprobe_main(std::string_view prog, int argc, char** argv) {
     dirname = default_module_dir();
   }
 
+  log.set_threshold(settings.verbose);
   ModprobeSession session(settings, log, dirname);
   int err = 0;
   if (settings.show_config) {
