@@ -6,6 +6,7 @@
 
 #include "loader/sim_kernel.hpp"
 #include "loader/sim_util.hpp"
+#include "loader/sysfs_state.hpp"
 
 namespace kmodx::loader {
 
@@ -87,7 +88,17 @@ Result<std::vector<std::string>> SimBackend::holders(std::string_view name) {
   if (!snap) return std::move(snap).take_error();
   auto m = find_loaded(*snap, name);
   if (!m) return std::move(m).take_error();
-  return snap->state.holders_of(name);
+  return listed_holders(*snap, name);
+}
+
+// As libkmod reads them: the entries of sys/module/<name>/holders in
+// directory order (a real kernel's sysfs order is its own too), so that
+// kmod's lsmod over the state, bound on /sys/module, lists them as kmodx's
+// does. The state's list stands in if the directory cannot be read.
+std::vector<std::string> SimBackend::listed_holders(const Snapshot& s, std::string_view name) const {
+  SysfsState sysfs(dir_.file("proc/modules"), dir_.file("sys/module"));
+  if (auto listed = sysfs.holders(name)) return std::move(*listed);
+  return s.state.holders_of(name);
 }
 
 Result<long> SimBackend::size(std::string_view name) {
@@ -124,7 +135,7 @@ Result<std::vector<ModuleStatus>> SimBackend::module_statuses() {
   std::vector<ModuleStatus> out;
   out.reserve(snap->state.modules.size());
   for (const SimModule& m : snap->state.modules)
-    out.push_back(ModuleStatus{m.name, m.size, sim_refcnt(snap->state, m, snap->busy), snap->state.holders_of(m.name)});
+    out.push_back(ModuleStatus{m.name, m.size, sim_refcnt(snap->state, m, snap->busy), listed_holders(*snap, m.name)});
   return out;
 }
 

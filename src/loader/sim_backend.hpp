@@ -64,6 +64,7 @@ class SimBackend final : public LoaderBackend {
   /// The state and outside references, under a shared lock for queries or
   /// an exclusive one for changes.
   Result<Snapshot> read_snapshot(bool exclusive = false);
+  std::vector<std::string> listed_holders(const Snapshot& s, std::string_view name) const;
 
   /// An init function that takes time (init-delays): run after the checks,
   /// with the state unlocked.

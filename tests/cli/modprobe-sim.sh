@@ -65,6 +65,19 @@ lsmod_line() {
 		fail=$((fail + 1)); echo "FAIL: lsmod line of $1: got '$got', want '$1  $2${3:+ $3}'"; fi
 }
 reset_state() { rm -rf "$state" "$conf"/*; }
+# lsmod_as_kmod: kmod 30's lsmod over the simulated kernel's state (its proc
+# and sys/module bound over /proc and /sys/module in a private mount
+# namespace) prints what kmodx's lsmod prints; holders come in the order of
+# the sys/module/<m>/holders directory for both.
+lsmod_as_kmod() {
+	local ours theirs
+	ours=$(lsmod 2>&1)
+	theirs=$(unshare -m sh -c 'mount --bind "$1/proc" /proc && mount --bind "$1/sys/module" /sys/module &&
+		exec /sbin/lsmod' _ "$state" 2>&1)
+	if [ "$ours" = "$theirs" ]; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: lsmod of the simulated kernel differs from kmod's over the same state"
+		diff <(printf '%s\n' "$theirs") <(printf '%s\n' "$ours") | sed 's/^/  /' | head -20; fi
+}
 
 # --- dependency chain and shared dependency ------------------------------
 reset_state
@@ -98,7 +111,14 @@ expect 0 '' '' modprobe "${P[@]}" -r kx_chain_a
 # The diamond: kmod leaves kx_base loaded (checked once, while held);
 # kmodx removes every dependency left unused.
 expect 0 '' '' modprobe "${P[@]}" kx_top
-lsmod_line kx_base 2 kx_left,kx_right
+holders=$(lsmod | awk '$1 == "kx_base" { print $4 }' | tr , '\n' | sort | paste -sd,)
+lsmod_line kx_base 2 "$(lsmod | awk '$1 == "kx_base" { print $4 }')"
+if [ "$holders" = kx_left,kx_right ]; then pass=$((pass + 1)); else
+	fail=$((fail + 1)); echo "FAIL: holders of kx_base: got '$holders', want kx_left and kx_right"; fi
+lsmod_as_kmod
+expect 0 '' '' modprobe "${P[@]}" -a kx_chain_a kx_ns_import kx_params
+lsmod_as_kmod
+expect 0 '' '' modprobe "${P[@]}" -r -a kx_chain_a kx_ns_import kx_params
 expect 0 '' '' modprobe "${P[@]}" -r kx_top
 loaded
 
