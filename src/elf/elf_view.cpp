@@ -81,7 +81,7 @@ std::optional<Section> ElfView<ELFT>::section(unsigned index) const {
   if (name >= names_.size()) return std::nullopt;
   // names_ ends in NUL, so the name is terminated inside the table.
   const char* n = names_.data() + name;
-  return Section{index, std::string_view(n, std::strlen(n)), s.sh_type, s.sh_flags, off, size};
+  return Section{index, std::string_view(n, std::strlen(n)), s.sh_type, s.sh_flags, off, size, s.sh_link, s.sh_info};
 }
 
 template <class ELFT>

@@ -25,6 +25,8 @@ struct Section {
   std::uint64_t flags = 0;
   std::uint64_t offset = 0;
   std::uint64_t size = 0;
+  std::uint32_t link = 0;  ///< sh_link: a relocation section's symbol table
+  std::uint32_t info = 0;  ///< sh_info: a relocation section's target section
 };
 
 template <class ELFT>

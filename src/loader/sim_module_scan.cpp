@@ -9,6 +9,7 @@
 #include "elf/elf_view.hpp"
 #include "elf/module_sections.hpp"
 #include "kmodx/module_elf.hpp"
+#include "loader/sim_param_table.hpp"
 #include "util/names.hpp"
 
 namespace kmodx::loader {
@@ -25,6 +26,7 @@ struct SymtabFacts {
   std::set<std::string, std::less<>> has_crc;
   bool exit = false, init_text = false, exit_text = false, versions = false;
   long core_size = 0;
+  std::optional<std::vector<std::string>> param_names;  // from __param
 };
 
 template <class ELFT>
@@ -43,6 +45,7 @@ Result<SymtabFacts> scan_elf(const elf::ElfView<ELFT>& view) {
       core += s->size;
   }
   f.core_size = static_cast<long>((core + 4095) / 4096 * 4096);
+  f.param_names = param_table_names(view);
 
   auto symtab = view.find_section(".symtab");
   auto strtab = view.find_section(".strtab");
@@ -109,6 +112,22 @@ Result<ScannedModule> scan_module(std::span<const std::byte> image, const std::s
         m.params.push_back({std::string(e.value.substr(0, colon)), std::string(e.value.substr(colon + 1))});
       }
     }
+  }
+  // The kernel knows the parameters of __param; parmtype= gives the types
+  // of those module_param() declared. One with its own ops has an empty
+  // type: the kernel runs its setter, the simulation accepts the value.
+  if (facts->param_names) {
+    std::vector<ParamSpec> declared;
+    for (const std::string& name : *facts->param_names) {
+      ParamSpec spec{name, ""};
+      for (const ParamSpec& typed : m.params)
+        if (typed.name == name) {
+          spec.type = typed.type;
+          break;
+        }
+      declared.push_back(std::move(spec));
+    }
+    m.params = std::move(declared);
   }
   if (m.name.empty()) {
     auto from_path = path_to_modname(path);

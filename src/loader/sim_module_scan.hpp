@@ -17,6 +17,9 @@
 // section, and an exit function when it defines `cleanup_module` (the alias
 // module_exit() defines) or has a `.exit.text` section.
 //
+// Parameters: the names of __param (sim_param_table.hpp), typed by the
+// parmtype= entries; without a readable __param, the parmtype= entries.
+//
 // Core size: the kernel's core_layout.size; simulated as the sum of the
 // SHF_ALLOC sections outside .init.*, .modinfo and __versions, rounded up to
 // the page size (4096).

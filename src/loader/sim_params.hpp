@@ -6,9 +6,11 @@
 // unknown_module_param_cb() of kernel/module/main.c for names the module does
 // not declare (a warning, not an error, since 2.6.36).
 //
-// The simulated kernel knows a module's parameters only from its
-// `parmtype=name:type` .modinfo entries (module_param() emits one per
-// parameter); it cannot know array sizes, string buffer lengths or defaults,
+// The simulated kernel knows a module's parameters from its __param table
+// and their types from its `parmtype=name:type` .modinfo entries
+// (module_param() emits one per parameter; a parameter with its own ops has
+// none and takes any value, as its setter is not run); it cannot know array
+// sizes, string buffer lengths or defaults,
 // so arrays take any number of elements, strings any length up to the
 // kernel's 1024-byte charp limit, and only given values are recorded.
 #include <string>
@@ -19,10 +21,10 @@
 
 namespace kmodx::loader {
 
-/// One `parmtype=name:type` entry.
+/// One parameter: its name and its `parmtype=` type.
 struct ParamSpec {
   std::string name;
-  std::string type;  ///< "int", "charp", "array of int", ...
+  std::string type;  ///< "int", "charp", "array of int", ...; empty: its own ops
 };
 
 struct ParamOutcome {

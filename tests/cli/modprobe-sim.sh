@@ -178,6 +178,35 @@ expect 1 '' "insmod: ERROR: could not insert module $mods/kx_params.ko: Invalid 
 expect 1 '' "insmod: ERROR: could not insert module $mods/kx_params.ko: Numerical result out of range" \
 	insmod "$mods/kx_params.ko" p_short=99999
 loaded
+# p_cb is declared with module_param_cb (its own ops, no parmtype=): the
+# kernel knows it from __param and runs its setter; the simulation accepts
+# the value as given, and never calls it unknown.
+expect 0 '' '' modprobe "${P[@]}" kx_params p_cb=21 kx_nosuch_param=1
+got=$(cat "$state/sys/module/kx_params/parameters/p_cb" 2>/dev/null)
+if [ "$got" = 21 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: parameter p_cb = '$got'"; fi
+if grep -q "unknown parameter 'kx_nosuch_param' ignored" "$state/dmesg" && ! grep -q "'p_cb'" "$state/dmesg"; then
+	pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: dmesg after p_cb:"; cat "$state/dmesg"; fi
+expect 0 '' '' rmmod kx_params
+# The same on Debian's loop.ko, whose max_loop is such a parameter.
+env_text=$(bash "$here/debian-full-trees.sh") || { echo "FAIL: cannot prepare the Debian trees"; exit 1; }
+eval "$env_text"
+deb=$work/deb
+mkdir -p "$deb/lib/modules"
+# shellcheck disable=SC2154
+cp -al "$ROOT_amd64_plain/lib/modules/$KVER_amd64" "$deb/lib/modules/"
+/sbin/depmod -b "$deb" "$KVER_amd64" || { echo "FAIL: depmod on the Debian tree"; exit 1; }
+reset_state
+expect 0 '' '' modprobe -d "$deb" -S "$KVER_amd64" -C "$conf" loop max_loop=abc max_part=3
+for p in max_loop:abc max_part:3; do
+	got=$(cat "$state/sys/module/loop/parameters/${p%%:*}" 2>/dev/null)
+	if [ "$got" = "${p#*:}" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: loop parameter ${p%%:*} = '$got'"; fi
+done
+if ! grep -qs "unknown parameter" "$state/dmesg"; then pass=$((pass + 1)); else
+	fail=$((fail + 1)); echo "FAIL: loop's parameters called unknown:"; cat "$state/dmesg"; fi
+expect 0 '' '' rmmod loop
+expect 1 '' "modprobe: ERROR: could not insert 'loop': Invalid argument" \
+	modprobe -d "$deb" -S "$KVER_amd64" -C "$conf" loop max_part=abc
+loaded
 
 # --- install and remove commands --------------------------------------------
 reset_state
