@@ -199,10 +199,10 @@ compare "missing directory" -d "$work/nowhere" -S "$KVER" -C "$work/empty" -D kx
 env_text=$(bash "$here/debian-full-trees.sh") || { echo "FAIL: cannot prepare the Debian trees"; exit 1; }
 eval "$env_text"
 deb=$work/deb
-mkdir -p "$deb/lib/modules"
+# shellcheck source=../lib/indexed-copy.sh
+. "$here/../lib/indexed-copy.sh"
 # shellcheck disable=SC2154
-cp -al "$ROOT_amd64_plain/lib/modules/$KVER_amd64" "$deb/lib/modules/"
-/sbin/depmod -b "$deb" "$KVER_amd64" || { echo "FAIL: depmod on the Debian tree"; exit 1; }
+indexed_copy "$ROOT_amd64_plain" "$KVER_amd64" "$deb" || { echo "FAIL: depmod on the Debian tree"; exit 1; }
 ddir=$deb/lib/modules/$KVER_amd64
 dnames=$(sed -n 's|.*/\([^/]*\)\.ko[^:]*:.*|\1|p' "$ddir/modules.dep")
 total=$(grep -c '^alias ' "$ddir/modules.alias")
