@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kmodx/diag.hpp"
 #include "kmodx/index.hpp"
 #include "kmodx/result.hpp"
 
@@ -57,23 +58,85 @@ std::optional<MissingDependency> first_missing_dependency(const DepLine& line, c
 /// That report's text, \p context standing in for libkmod's context pointer.
 std::string missing_dependency_message(const void* context, const MissingDependency& missing);
 
+/// The indexes a lookup reads.
+enum class LookupIndex { dep, alias, symbols, builtin, builtin_alias };
+
+/// The index files of one module directory as lookups read them. libkmod
+/// either preloads them (modprobe: kmod_load_resources, mapped reader) or
+/// opens each per lookup (modinfo: the file reader, whose equal-priority
+/// order differs, see Index::ReadMode); the choice is this object's, so one
+/// lookup serves both. A missing or unreadable index contributes nothing;
+/// damage is reported once per file to the sink given (IndexDamageReport).
+///
+/// Thread safety: none (the damage report and, per call, the opening).
+class LookupIndexes {
+ public:
+  enum class Loading { preloaded, per_call };
+  LookupIndexes(std::string dirname, Loading loading, DiagnosticSink* damage_sink);
+  LookupIndexes(LookupIndexes&&) noexcept;
+  ~LookupIndexes();
+
+  const std::string& dirname() const { return dirname_; }
+  std::optional<std::string> exact(LookupIndex which, std::string_view key) const;
+  std::vector<IndexValue> wildcard(LookupIndex which, std::string_view query) const;
+  /// The preloaded index (null when per_call, missing or unreadable).
+  const Index* preloaded(LookupIndex which) const;
+
+ private:
+  std::optional<Index> open(LookupIndex which) const;
+
+  std::string dirname_;
+  Loading loading_;
+  std::vector<std::optional<Index>> preloaded_;  // by LookupIndex
+  mutable IndexDamageReport damage_;
+};
+
+struct ModprobeConfig;
+struct ConfigText;
+
+/// One module a lookup found, and how.
+struct LookupHit {
+  enum class Step { config_alias, dep, symbol, install_command, remove_command, alias, builtin, builtin_alias };
+  Step step;
+  std::string name;   ///< normalised module name
+  std::string alias;  ///< what it was found through: the config pattern or the query; empty for dep, command, builtin
+  std::string dep_line;               ///< Step::dep: the module's modules.dep line
+  const ConfigText* command = nullptr;  ///< Step::install_command/remove_command
+};
+
+/// libkmod's kmod_module_new_from_lookup (KMOD-SPEC §8.2), the one lookup of
+/// kmodx: \p name normalised as an alias (EINVAL when it is not one:
+/// unbalanced brackets), then the first step with a result wins:
+///   1. configuration aliases whose pattern matches (every one, in order);
+///   2. modules.dep.bin, exactly (not for names with ':');
+///   3. modules.symbols.bin, for `symbol:` names;
+///   4. an install, then a remove command named exactly like it;
+///   5. modules.alias.bin;
+///   6. modules.builtin.bin, exactly;
+///   7. modules.builtin.alias.bin.
+/// Without \p config (modinfo: libkmod's context without configuration)
+/// steps 1 and 4 find nothing.
+Result<std::vector<LookupHit>> lookup_module(std::string_view name, const LookupIndexes& indexes,
+                                             const ModprobeConfig* config);
+
+/// libkmod's kmod_module_new_from_name_lookup (`modinfo -m`): \p name
+/// normalised as a module name, then modules.dep.bin, modules.builtin.bin
+/// and the first result of modules.builtin.alias.bin.
+std::optional<LookupHit> lookup_module_name(std::string_view name, const LookupIndexes& indexes);
+
+/// A module directory as modinfo reads it: lookups without configuration,
+/// each opening the indexes it reads.
 class ModuleDirectory {
  public:
   /// Damage found in an index, and dependencies missing from a stale
   /// modules.dep, are reported to \p sink, if given (IndexDamageReport).
-  explicit ModuleDirectory(std::string dirname, DiagnosticSink* sink = nullptr)
-      : dirname_(std::move(dirname)), sink_(sink), damage_(sink) {}
+  explicit ModuleDirectory(std::string dirname, DiagnosticSink* sink = nullptr);
   const std::string& dirname() const { return dirname_; }
 
-  /// Full lookup: modules.dep.bin (exact, unless the name has a ':'),
-  /// modules.symbols.bin (for "symbol:" names), modules.alias.bin,
-  /// modules.builtin.bin, modules.builtin.alias.bin; the first step with a
-  /// result wins. EINVAL when the name is not a valid alias (unbalanced
-  /// brackets). A missing or unusable index contributes nothing.
+  /// lookup_module() without configuration, the modules with their paths.
   Result<std::vector<ModuleRef>> lookup(std::string_view name) const;
 
-  /// Name-only lookup (modinfo -m): modules.dep.bin, then modules.builtin.bin,
-  /// then modules.builtin.alias.bin; first result only.
+  /// lookup_module_name() (modinfo -m).
   std::optional<ModuleRef> lookup_name(std::string_view name) const;
 
   /// A module created from a file path: name from the file name, absolute path.
@@ -88,14 +151,14 @@ class ModuleDirectory {
   bool is_builtin(const ModuleRef& module) const;
 
  private:
-  /// Path of \p name from its modules.dep.bin line, if it has one.
-  std::optional<std::string> module_path(std::string_view name) const;
-  bool in_builtin_index(std::string_view name) const;
-  std::string index_path(std::string_view file) const { return dirname_ + "/" + std::string(file); }
+  /// The path of a modules.dep line, read whole as libkmod reads it (a
+  /// missing dependency is reported); nullopt for a line without ':'.
+  std::optional<std::string> path_from_dep_line(std::string_view line) const;
+  ModuleRef from_hit(LookupHit hit) const;
 
   std::string dirname_;
   DiagnosticSink* sink_;
-  mutable IndexDamageReport damage_;
+  LookupIndexes indexes_;
 };
 
 }  // namespace kmodx

@@ -23,6 +23,7 @@
 #include "kmodx/diag.hpp"
 #include "kmodx/index.hpp"
 #include "kmodx/modprobe_config.hpp"
+#include "kmodx/module_lookup.hpp"
 #include "kmodx/result.hpp"
 
 namespace kmodx {
@@ -51,7 +52,8 @@ class ModuleResolver {
   const std::string& dirname() const { return dirname_; }
   const ModprobeConfig& config() const { return config_; }
 
-  /// The full lookup; EINVAL when the name is not a valid alias.
+  /// lookup_module() with the configuration; EINVAL when the name is not a
+  /// valid alias.
   Result<std::vector<ModuleId>> lookup(std::string_view name);
   /// A module from a file path (name from the file name, path made absolute).
   /// EEXIST when a module of that name already exists with another path.
@@ -74,8 +76,8 @@ class ModuleResolver {
   std::vector<ModuleId> weakdeps(ModuleId id);
 
   /// modules.alias.bin / modules.symbols.bin for `modprobe -c`; may be null.
-  const Index* alias_index() const { return alias_index_ ? &*alias_index_ : nullptr; }
-  const Index* symbols_index() const { return symbols_index_ ? &*symbols_index_ : nullptr; }
+  const Index* alias_index() const { return indexes_.preloaded(LookupIndex::alias); }
+  const Index* symbols_index() const { return indexes_.preloaded(LookupIndex::symbols); }
 
  private:
   ModuleId object_for(const std::string& name, const std::string& alias);
@@ -85,16 +87,13 @@ class ModuleResolver {
   /// leaves the dependencies unread (see first_missing_dependency).
   void parse_dep_line(ModuleId id, const std::string& line);
   std::vector<ModuleId> resolve_names(const std::vector<std::string>& names);
-  std::optional<std::string> exact(const std::optional<Index>& index, std::string_view key) const;
-  std::vector<IndexValue> wildcard(const std::optional<Index>& index, std::string_view query) const;
 
   std::string dirname_;
   const ModprobeConfig& config_;
   DiagnosticSink& sink_;
-  std::optional<Index> dep_index_, alias_index_, symbols_index_, builtin_index_, builtin_alias_index_;
+  LookupIndexes indexes_;
   std::deque<ModuleObject> modules_;
   std::map<std::string, ModuleId> by_key_;
-  mutable IndexDamageReport damage_;
 };
 
 }  // namespace kmodx

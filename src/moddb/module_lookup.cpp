@@ -14,32 +14,12 @@
 #include "util/names.hpp"
 
 namespace kmodx {
-namespace {
 
-constexpr std::string_view kDepIndex = "modules.dep.bin";
-constexpr std::string_view kAliasIndex = "modules.alias.bin";
-constexpr std::string_view kSymbolsIndex = "modules.symbols.bin";
-constexpr std::string_view kBuiltinIndex = "modules.builtin.bin";
-constexpr std::string_view kBuiltinAliasIndex = "modules.builtin.alias.bin";
+ModuleDirectory::ModuleDirectory(std::string dirname, DiagnosticSink* sink)
+    : dirname_(std::move(dirname)), sink_(sink), indexes_(dirname_, LookupIndexes::Loading::per_call, sink) {}
 
-// libkmod opens an index per lookup when the tool did not preload them
-// (modinfo does not); an unreadable or corrupt index means "not found".
-std::optional<Index> open_index(const std::string& path) {
-  auto index = Index::open(path);
-  if (!index) return std::nullopt;
-  return std::move(index).value();
-}
-
-}  // namespace
-
-std::optional<std::string> ModuleDirectory::module_path(std::string_view name) const {
-  auto index = open_index(index_path(kDepIndex));
-  if (!index) return std::nullopt;
-  Error damage;
-  auto line = index->lookup_exact(name, &damage);
-  damage_.check(*index, damage);
-  if (!line) return std::nullopt;
-  const DepLine dep = split_dep_line(*line);
+std::optional<std::string> ModuleDirectory::path_from_dep_line(std::string_view line) const {
+  const DepLine dep = split_dep_line(line);
   if (dep.path.empty()) return std::nullopt;
   // libkmod parses the whole line where it learns the path.
   if (auto missing = first_missing_dependency(dep, dirname_); missing && sink_ != nullptr)
@@ -76,22 +56,13 @@ std::string module_file_path(std::string_view path, const std::string& dirname) 
   return dirname + "/" + std::string(path);
 }
 
-bool ModuleDirectory::in_builtin_index(std::string_view name) const {
-  auto index = open_index(index_path(kBuiltinIndex));
-  if (!index) return false;
-  Error damage;
-  const bool found = index->lookup_exact(name, &damage).has_value();
-  damage_.check(*index, damage);
-  return found;
-}
-
 void ModuleDirectory::complete(ModuleRef& module) const {
   if (module.path || module.builtin) return;
-  module.path = module_path(module.name);
+  if (auto line = indexes_.exact(LookupIndex::dep, module.name)) module.path = path_from_dep_line(*line);
 }
 
 bool ModuleDirectory::is_builtin(const ModuleRef& module) const {
-  return module.builtin || (!module.from_path && in_builtin_index(module.name));
+  return module.builtin || (!module.from_path && indexes_.exact(LookupIndex::builtin, module.name).has_value());
 }
 
 ModuleRef ModuleDirectory::from_path(std::string_view path) {
@@ -104,56 +75,27 @@ ModuleRef ModuleDirectory::from_path(std::string_view path) {
   return m;
 }
 
+ModuleRef ModuleDirectory::from_hit(LookupHit hit) const {
+  using Step = LookupHit::Step;
+  ModuleRef m{std::move(hit.name), std::nullopt, std::move(hit.alias),
+              hit.step == Step::builtin || hit.step == Step::builtin_alias};
+  if (hit.step == Step::dep) m.path = path_from_dep_line(hit.dep_line);
+  else complete(m);
+  return m;
+}
+
 Result<std::vector<ModuleRef>> ModuleDirectory::lookup(std::string_view name) const {
-  auto normalized = alias_normalize(name);
-  if (!normalized) return std::move(normalized).take_error();
-  const std::string& q = *normalized;
+  auto hits = lookup_module(name, indexes_, nullptr);
+  if (!hits) return std::move(hits).take_error();
   std::vector<ModuleRef> found;
-
-  auto from_index = [&](std::string_view file, bool builtin) {
-    auto index = open_index(index_path(file));
-    if (!index) return;
-    Error damage;
-    std::vector<IndexValue> values = index->search_wildcard(q, &damage, Index::ReadMode::stream);
-    damage_.check(*index, damage);
-    for (IndexValue& v : values) {
-      ModuleRef m{std::move(v.value), std::nullopt, q, builtin};
-      complete(m);
-      found.push_back(std::move(m));
-    }
-  };
-
-  if (q.find(':') == std::string::npos) {
-    if (auto path = module_path(q)) {
-      found.push_back(ModuleRef{q, std::move(path), {}, false});
-      return found;
-    }
-  }
-  if (q.rfind("symbol:", 0) == 0) {
-    from_index(kSymbolsIndex, false);
-    if (!found.empty()) return found;
-  }
-  from_index(kAliasIndex, false);
-  if (!found.empty()) return found;
-  if (in_builtin_index(q)) {
-    found.push_back(ModuleRef{q, std::nullopt, {}, true});
-    return found;
-  }
-  from_index(kBuiltinAliasIndex, true);
+  for (LookupHit& hit : *hits) found.push_back(from_hit(std::move(hit)));
   return found;
 }
 
 std::optional<ModuleRef> ModuleDirectory::lookup_name(std::string_view name) const {
-  const std::string q = modname_normalize(name);
-  if (auto path = module_path(q)) return ModuleRef{q, std::move(path), {}, false};
-  if (in_builtin_index(q)) return ModuleRef{q, std::nullopt, {}, true};
-  auto index = open_index(index_path(kBuiltinAliasIndex));
-  if (!index) return std::nullopt;
-  Error damage;
-  auto values = index->search_wildcard(q, &damage, Index::ReadMode::stream);
-  damage_.check(*index, damage);
-  if (values.empty()) return std::nullopt;
-  return ModuleRef{std::move(values.front().value), std::nullopt, q, true};
+  auto hit = lookup_module_name(name, indexes_);
+  if (!hit) return std::nullopt;
+  return from_hit(std::move(*hit));
 }
 
 }  // namespace kmodx

@@ -1,36 +1,19 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "kmodx/module_resolver.hpp"
 
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <cerrno>
 
 #include "kmodx/module_lookup.hpp"
-#include "util/line_reader.hpp"
+#include "util/libkmod_sites.hpp"
 #include "util/mapped_file.hpp"
 #include "util/names.hpp"
-#include "util/libkmod_sites.hpp"
 
 namespace kmodx {
-namespace {
-
-std::optional<Index> preload(const std::string& path) {
-  auto index = Index::open(path);
-  if (!index) return std::nullopt;  // libkmod: a missing index means "not found"
-  return std::move(index).value();
-}
-
-}  // namespace
 
 ModuleResolver::ModuleResolver(std::string dirname, const ModprobeConfig& config, DiagnosticSink& sink)
-    : dirname_(std::move(dirname)), config_(config), sink_(sink), damage_(&sink) {
-  dep_index_ = preload(dirname_ + "/modules.dep.bin");
-  alias_index_ = preload(dirname_ + "/modules.alias.bin");
-  symbols_index_ = preload(dirname_ + "/modules.symbols.bin");
-  builtin_index_ = preload(dirname_ + "/modules.builtin.bin");
-  builtin_alias_index_ = preload(dirname_ + "/modules.builtin.alias.bin");
-}
+    : dirname_(std::move(dirname)), config_(config), sink_(sink),
+      indexes_(dirname_, LookupIndexes::Loading::preloaded, &sink) {}
 
 ModuleId ModuleResolver::object_for(const std::string& name, const std::string& alias) {
   std::string key = alias.empty() ? name : name + "\\" + alias;
@@ -61,23 +44,8 @@ Result<ModuleId> ModuleResolver::from_path(std::string_view path) {
   return id;
 }
 
-std::optional<std::string> ModuleResolver::dep_line(std::string_view name) const { return exact(dep_index_, name); }
-
-// Lookups that report damage (IndexDamageReport in kmodx/index.hpp).
-std::optional<std::string> ModuleResolver::exact(const std::optional<Index>& index, std::string_view key) const {
-  if (!index) return std::nullopt;
-  Error damage;
-  auto value = index->lookup_exact(key, &damage);
-  damage_.check(*index, damage);
-  return value;
-}
-
-std::vector<IndexValue> ModuleResolver::wildcard(const std::optional<Index>& index, std::string_view query) const {
-  if (!index) return {};
-  Error damage;
-  auto values = index->search_wildcard(query, &damage);
-  damage_.check(*index, damage);
-  return values;
+std::optional<std::string> ModuleResolver::dep_line(std::string_view name) const {
+  return indexes_.exact(LookupIndex::dep, name);
 }
 
 const std::optional<std::string>& ModuleResolver::path(ModuleId id) {
@@ -134,8 +102,8 @@ void ModuleResolver::parse_dep_line(ModuleId id, const std::string& line) {
 bool ModuleResolver::is_builtin(ModuleId id) {
   const ModuleObject& m = modules_[id];
   if (m.builtin_from_lookup) return true;
-  if (m.from_path || !builtin_index_) return false;
-  return exact(builtin_index_, m.name).has_value();
+  if (m.from_path) return false;
+  return indexes_.exact(LookupIndex::builtin, m.name).has_value();
 }
 
 std::optional<std::string> ModuleResolver::options(ModuleId id) const {
@@ -183,65 +151,29 @@ std::vector<ModuleId> ModuleResolver::weakdeps(ModuleId id) {
 }
 
 Result<std::vector<ModuleId>> ModuleResolver::lookup(std::string_view name) {
-  auto normalized = alias_normalize(name);
-  if (!normalized) return std::move(normalized).take_error();
-  const std::string& q = *normalized;
+  auto hits = lookup_module(name, indexes_, &config_);
+  if (!hits) return std::move(hits).take_error();
   std::vector<ModuleId> found;
-
-  // 1. config aliases: every matching entry, the pattern becomes the alias.
-  for (const ConfigAlias& alias : config_.aliases)
-    if (::fnmatch(alias.pattern.c_str(), q.c_str(), 0) == 0) found.push_back(object_for(alias.module, alias.pattern));
-  if (!found.empty()) return found;
-
-  // 2. modules.dep.bin, exact; libkmod parses the line there and then.
-  if (q.find(':') == std::string::npos) {
-    if (auto line = dep_line(q)) {
-      ModuleId id = object_for(q, {});
-      parse_dep_line(id, *line);
-      found.push_back(id);
-      return found;
+  for (const LookupHit& hit : *hits) {
+    using Step = LookupHit::Step;
+    // The same object for the same module reached the same way, as
+    // libkmod's context hands out.
+    const bool named = hit.step == Step::dep || hit.step == Step::install_command ||
+                       hit.step == Step::remove_command || hit.step == Step::builtin;
+    ModuleId id = object_for(hit.name, named ? std::string() : hit.alias);
+    ModuleObject& m = modules_[id];
+    switch (hit.step) {
+      case Step::dep: parse_dep_line(id, hit.dep_line); break;  // libkmod parses it there and then
+      case Step::install_command: m.attached_install = hit.command->text; break;
+      case Step::remove_command: m.attached_remove = hit.command->text; break;
+      case Step::builtin:
+      case Step::builtin_alias: m.builtin_from_lookup = true; break;
+      case Step::config_alias:
+      case Step::symbol:
+      case Step::alias: break;
     }
-  }
-
-  auto from_index = [&](const std::optional<Index>& index, bool builtin) {
-    for (IndexValue& v : wildcard(index, q)) {
-      ModuleId id = object_for(v.value, q);
-      if (builtin) modules_[id].builtin_from_lookup = true;
-      found.push_back(id);
-    }
-  };
-  // 3. symbol: aliases.
-  if (q.starts_with("symbol:")) {
-    from_index(symbols_index_, false);
-    if (!found.empty()) return found;
-  }
-  // 4. install/remove commands named exactly like the query.
-  for (const ConfigText& entry : config_.install) {
-    if (entry.module != q) continue;
-    ModuleId id = object_for(q, {});
-    modules_[id].attached_install = entry.text;
     found.push_back(id);
-    return found;
   }
-  for (const ConfigText& entry : config_.remove) {
-    if (entry.module != q) continue;
-    ModuleId id = object_for(q, {});
-    modules_[id].attached_remove = entry.text;
-    found.push_back(id);
-    return found;
-  }
-  // 5. modules.alias.bin.
-  from_index(alias_index_, false);
-  if (!found.empty()) return found;
-  // 6. modules.builtin.bin, exact.
-  if (exact(builtin_index_, q)) {
-    ModuleId id = object_for(q, {});
-    modules_[id].builtin_from_lookup = true;
-    found.push_back(id);
-    return found;
-  }
-  // 7. modules.builtin.alias.bin.
-  from_index(builtin_alias_index_, true);
   return found;
 }
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Checks against files written by a real kmod. These tests do nothing unless
-// KMODX_ORACLE_TREE names a module directory in which kmod's depmod has run;
-// tests/cli/index-oracle.sh builds such a tree and runs them. Optional:
+// Checks against files written by a real kmod, hidden from the default run
+// ([.]): tests/cli/index-oracle.sh builds a module tree, lets kmod's depmod
+// index it and runs them by name with their environment; selected without
+// it they fail.
+//   KMODX_ORACLE_TREE        the module directory kmod's depmod has indexed
 //   KMODX_ORACLE_MODPROBE_C  output of `modprobe -c` for that tree
 //   KMODX_ORACLE_RESOLVE     lines "<query>\t<modprobe -R output, space-separated>"
 //   KMODX_ORACLE_ORDER       "pre" when the oracle is kmod 34+ (default "post")
@@ -30,6 +32,7 @@
 
 #include "index/trie_writer.hpp"
 #include "kmodx/index.hpp"
+#include "kmodx/module_lookup.hpp"
 #include "util/names.hpp"
 
 using kmodx::Index;
@@ -43,7 +46,15 @@ struct Triple {
   std::uint32_t priority;
 };
 
-const char* oracle_tree() { return std::getenv("KMODX_ORACLE_TREE"); }
+/// The environment variable \p name, which index-oracle.sh sets; a test
+/// selected without it fails here.
+const char* oracle_env(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr) FAIL(name << " is not set: run tests/cli/index-oracle.sh");
+  return value;
+}
+
+const char* oracle_tree() { return oracle_env("KMODX_ORACLE_TREE"); }
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -175,9 +186,8 @@ Order oracle_order() {
 
 }  // namespace
 
-TEST_CASE("oracle: TrieBuilder reproduces kmod's .bin files byte for byte", "[index][oracle]") {
+TEST_CASE("oracle: TrieBuilder reproduces kmod's .bin files byte for byte", "[.][index][oracle]") {
   const char* dir = oracle_tree();
-  if (dir == nullptr) return;
   Tree t = load_tree(dir);
   const std::pair<const char*, std::vector<Triple>> files[] = {
       {"modules.dep.bin", dep_triples(t)},
@@ -204,10 +214,9 @@ TEST_CASE("oracle: TrieBuilder reproduces kmod's .bin files byte for byte", "[in
   }
 }
 
-TEST_CASE("oracle: alias and symbol dumps equal modprobe -c", "[index][oracle]") {
+TEST_CASE("oracle: alias and symbol dumps equal modprobe -c", "[.][index][oracle]") {
   const char* dir = oracle_tree();
-  const char* modprobe_c = std::getenv("KMODX_ORACLE_MODPROBE_C");
-  if (dir == nullptr || modprobe_c == nullptr) return;
+  const char* modprobe_c = oracle_env("KMODX_ORACLE_MODPROBE_C");
   const std::string text = slurp(modprobe_c);
   const std::string banner = "\n# End of configuration files. Dumping indexes now:\n\n";
   std::size_t at = text.find(banner);
@@ -222,9 +231,8 @@ TEST_CASE("oracle: alias and symbol dumps equal modprobe -c", "[index][oracle]")
   CHECK(ours == text.substr(at + banner.size()));
 }
 
-TEST_CASE("oracle: modules.dep.bin agrees with modules.dep", "[index][oracle]") {
+TEST_CASE("oracle: modules.dep.bin agrees with modules.dep", "[.][index][oracle]") {
   const char* dir = oracle_tree();
-  if (dir == nullptr) return;
   Tree t = load_tree(dir);
   Index dep = open_index(dir, "modules.dep.bin");
   REQUIRE(dep.verify().ok());
@@ -239,9 +247,8 @@ TEST_CASE("oracle: modules.dep.bin agrees with modules.dep", "[index][oracle]") 
   CHECK(dep.lookup_exact("no_such_module") == std::nullopt);
 }
 
-TEST_CASE("oracle: alias and symbol indexes agree with the text files", "[index][oracle]") {
+TEST_CASE("oracle: alias and symbol indexes agree with the text files", "[.][index][oracle]") {
   const char* dir = oracle_tree();
-  if (dir == nullptr) return;
   Tree t = load_tree(dir);
   for (const auto& [bin, triples] : {std::pair{"modules.alias.bin", alias_triples(t)},
                                      std::pair{"modules.symbols.bin", symbol_triples(t)}}) {
@@ -256,9 +263,8 @@ TEST_CASE("oracle: alias and symbol indexes agree with the text files", "[index]
   }
 }
 
-TEST_CASE("oracle: builtin indexes", "[index][oracle]") {
+TEST_CASE("oracle: builtin indexes", "[.][index][oracle]") {
   const char* dir = oracle_tree();
-  if (dir == nullptr) return;
   Tree t = load_tree(dir);
   Index builtin = open_index(dir, "modules.builtin.bin");
   for (const Triple& tr : builtin_triples(t)) CHECK(builtin.lookup_exact(tr.key) == std::string());
@@ -267,28 +273,17 @@ TEST_CASE("oracle: builtin indexes", "[index][oracle]") {
   REQUIRE(alias.verify().ok());
 }
 
-TEST_CASE("oracle: lookups give modprobe -R's answers in its order", "[index][oracle]") {
+TEST_CASE("oracle: lookups give modprobe -R's answers in its order", "[.][index][oracle]") {
   const char* dir = oracle_tree();
-  const char* resolve = std::getenv("KMODX_ORACLE_RESOLVE");
-  if (dir == nullptr || resolve == nullptr) return;
-  Index dep = open_index(dir, "modules.dep.bin");
-  Index alias = open_index(dir, "modules.alias.bin");
-  Index symbols = open_index(dir, "modules.symbols.bin");
-  Index builtin = open_index(dir, "modules.builtin.bin");
-  Index builtin_alias = open_index(dir, "modules.builtin.alias.bin");
-  // libkmod's lookup chain (KMOD-SPEC §8.2) without configuration files.
+  const char* resolve = oracle_env("KMODX_ORACLE_RESOLVE");
+  // The lookup modprobe ships, without configuration (modprobe -R -C
+  // /dev/null) and over preloaded indexes, as modprobe reads them.
+  const kmodx::LookupIndexes indexes(dir, kmodx::LookupIndexes::Loading::preloaded, nullptr);
   auto lookup = [&](const std::string& input) {
     std::vector<std::string> out;
-    kmodx::Result<std::string> q = kmodx::alias_normalize(input);
-    if (!q.ok()) return out;
-    auto names = [&](const std::vector<kmodx::IndexValue>& values) {
-      for (const auto& v : values) out.push_back(v.value);
-    };
-    if (q->find(':') == std::string::npos && dep.lookup_exact(*q)) return std::vector<std::string>{*q};
-    if (q->rfind("symbol:", 0) == 0) names(symbols.search_wildcard(*q));
-    if (out.empty()) names(alias.search_wildcard(*q));
-    if (out.empty() && builtin.lookup_exact(*q)) out.push_back(*q);
-    if (out.empty()) names(builtin_alias.search_wildcard(*q));
+    auto hits = kmodx::lookup_module(input, indexes, nullptr);
+    if (hits)
+      for (const kmodx::LookupHit& hit : *hits) out.push_back(hit.name);
     return out;
   };
   int checked = 0;

@@ -2,6 +2,7 @@
 #include "kmodx/module_lookup.hpp"
 
 #include <cerrno>
+#include <filesystem>
 #include <initializer_list>
 #include <string>
 #include <tuple>
@@ -10,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include "index/trie_writer.hpp"
+#include "kmodx/modprobe_config.hpp"
 #include "support/temp_dir.hpp"
 
 using kmodx::ModuleDirectory;
@@ -152,4 +154,85 @@ TEST_CASE("from_path: name from the file name, path made absolute as given", "[m
   REQUIRE(rel.path.has_value());
   CHECK(rel.path->ends_with("/./a/mod-x.ko"));
   CHECK(rel.path->front() == '/');
+}
+
+namespace {
+
+using Step = kmodx::LookupHit::Step;
+
+/// lookup_module() over \p dir's indexes (preloaded, as modprobe reads them)
+/// with the configuration \p config_text: "step name alias" per hit.
+std::vector<std::string> hits(const TempDir& dir, std::string_view config_text, std::string_view name,
+                              kmodx::LookupIndexes::Loading loading = kmodx::LookupIndexes::Loading::preloaded) {
+  struct Quiet final : kmodx::ConfigMessageSink {
+    void report(const kmodx::ConfigMessage&) override {}
+  } quiet;
+  kmodx::ModprobeConfig config;
+  kmodx::parse_modprobe_config_text(config_text, "t.conf", config, quiet);
+  const kmodx::LookupIndexes indexes(dir.path().string(), loading, nullptr);
+  auto found = kmodx::lookup_module(name, indexes, &config);
+  REQUIRE(found.ok());
+  static const char* const kSteps[] = {"config_alias", "dep", "symbol", "install", "remove", "alias", "builtin",
+                                       "builtin_alias"};
+  std::vector<std::string> out;
+  for (const kmodx::LookupHit& h : *found) {
+    std::string line = std::string(kSteps[static_cast<int>(h.step)]) + " " + h.name + " " + h.alias;
+    if (h.step == Step::dep) line += " [" + h.dep_line + "]";
+    if (h.command != nullptr) line += " [" + h.command->text + "]";
+    out.push_back(line);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("lookup_module: configuration aliases come first, every match, the pattern as alias", "[moddb]") {
+  TempDir dir;
+  make_tree(dir);
+  // Even a real module name is taken by a matching config alias.
+  CHECK(hits(dir, "alias kx-* kx_b\nalias kx_a ext\n", "kx-a") ==
+        std::vector<std::string>{"config_alias kx_b kx_*", "config_alias ext kx_a"});
+  CHECK(hits(dir, "", "kx-a") == std::vector<std::string>{"dep kx_a  [kernel/a/kx_a.ko: kernel/b/kx_b.ko.xz]"});
+}
+
+TEST_CASE("lookup_module: commands after modules.dep and symbol:, before the alias index", "[moddb]") {
+  TempDir dir;
+  make_tree(dir);
+  const std::string config = "install kx_alias echo I\nremove kx_alias echo R\nremove only_remove echo R2\n"
+                             "install kx_a echo never\n";
+  CHECK(hits(dir, config, "kx_alias") == std::vector<std::string>{"install kx_alias  [echo I]"});
+  CHECK(hits(dir, config, "only-remove") == std::vector<std::string>{"remove only_remove  [echo R2]"});
+  CHECK(hits(dir, config, "kx_a") == std::vector<std::string>{"dep kx_a  [kernel/a/kx_a.ko: kernel/b/kx_b.ko.xz]"});
+  CHECK(hits(dir, config, "symbol:kx_b_func") == std::vector<std::string>{"symbol kx_b symbol:kx_b_func"});
+  // A name with ':' skips modules.dep.bin.
+  CHECK(hits(dir, "", "pci:v00001234d00005678") ==
+        std::vector<std::string>{"alias kx_a pci:v00001234d00005678", "alias kx_b pci:v00001234d00005678"});
+  CHECK(hits(dir, "", "unix") == std::vector<std::string>{"builtin unix "});
+  CHECK(hits(dir, "", "net-pf-1") == std::vector<std::string>{"builtin_alias unix net_pf_1"});
+}
+
+TEST_CASE("lookup_module: the index set's loading picks libkmod's reader", "[moddb]") {
+  TempDir dir;
+  make_tree(dir);
+  // modinfo (per call: the file reader) and modprobe (preloaded: the
+  // mapping) read equal-priority values in the orders Index::ReadMode gives.
+  auto index = kmodx::Index::open(dir.file("modules.builtin.alias.bin"));
+  REQUIRE(index.ok());
+  for (auto [loading, mode] : {std::pair{kmodx::LookupIndexes::Loading::per_call, kmodx::Index::ReadMode::stream},
+                               std::pair{kmodx::LookupIndexes::Loading::preloaded, kmodx::Index::ReadMode::mapped}}) {
+    std::vector<std::string> expected;
+    for (const auto& v : index->search_wildcard("shared_x", nullptr, mode))
+      expected.push_back("builtin_alias " + v.value + " shared_x");
+    CHECK(hits(dir, "", "shared-x", loading) == expected);
+  }
+  // A preloaded set keeps what it read; a per-call one sees a new file.
+  const kmodx::LookupIndexes preloaded(dir.path().string(), kmodx::LookupIndexes::Loading::preloaded, nullptr);
+  const kmodx::LookupIndexes per_call(dir.path().string(), kmodx::LookupIndexes::Loading::per_call, nullptr);
+  // (Replaced by rename, as depmod does: the preloaded file stays mapped.)
+  write_index(dir, "new.bin", {{"later", "", 0}});
+  std::filesystem::rename(dir.file("new.bin"), dir.file("modules.builtin.bin"));
+  CHECK_FALSE(preloaded.exact(kmodx::LookupIndex::builtin, "later"));
+  CHECK(per_call.exact(kmodx::LookupIndex::builtin, "later"));
+  CHECK(preloaded.preloaded(kmodx::LookupIndex::alias) != nullptr);
+  CHECK(per_call.preloaded(kmodx::LookupIndex::alias) == nullptr);
 }
