@@ -4,16 +4,10 @@
 // prints, so no backend is involved.
 #include <catch2/catch.hpp>
 
-#include <algorithm>
-
-#include "index/trie_writer.hpp"
 #include "kmodx/module_lookup.hpp"
 #include "kmodx/probe.hpp"
 #include "support/collecting_sink.hpp"
-#include "support/temp_dir.hpp"
-
-using kmodx::index::Order;
-using kmodx::index::TrieBuilder;
+#include "support/index_tree.hpp"
 
 namespace {
 
@@ -21,31 +15,7 @@ struct Messages final : kmodx::ConfigMessageSink {
   void report(const kmodx::ConfigMessage&) override {}
 };
 
-/// A module directory: modules.dep lines (with an empty file for every path
-/// they name but those in \p deleted) and builtin names.
-struct Tree {
-  kmodx::test::TempDir dir;
-  Tree(std::initializer_list<std::pair<std::string, std::string>> deps, std::initializer_list<std::string> builtin = {},
-       std::initializer_list<std::pair<std::string, std::string>> aliases = {},
-       std::initializer_list<std::string> deleted = {}) {
-    TrieBuilder dep, alias, built;
-    unsigned priority = 0;
-    for (const auto& [name, line] : deps) {
-      (void)dep.insert(name, line, priority++);
-      const kmodx::DepLine parsed = kmodx::split_dep_line(line);
-      std::vector<std::string_view> paths = parsed.dependencies;
-      paths.push_back(parsed.path);
-      for (std::string_view p : paths)
-        if (!p.empty() && std::find(deleted.begin(), deleted.end(), p) == deleted.end()) dir.write(p, "");
-    }
-    for (const auto& b : builtin) (void)built.insert(b, "", 0);
-    for (const auto& [a, m] : aliases) (void)alias.insert(a, m, priority++);
-    dir.write("modules.dep.bin", dep.serialize(Order::pre_order));
-    dir.write("modules.builtin.bin", built.serialize(Order::pre_order));
-    dir.write("modules.alias.bin", alias.serialize(Order::pre_order));
-  }
-  std::string root() const { return dir.path().string(); }
-};
+using Tree = kmodx::test::IndexTree;
 
 /// What `modprobe -D` prints for \p name under \p config_text; the
 /// library's messages go to \p messages when given.
