@@ -3,16 +3,11 @@
 
 #include <cerrno>
 #include <cstring>
-#include <cstdio>
+
+#include "util/hex.hpp"
 
 namespace kmodx::elf {
 namespace {
-
-std::string hex(std::uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 constexpr unsigned char kElfMagic[4] = {0x7F, 'E', 'L', 'F'};
 constexpr std::size_t kIdentSize = 16;

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "elf/module_sections.hpp"
+#include "util/hex.hpp"
 
 namespace kmodx::elf {
 namespace {
@@ -15,12 +16,6 @@ struct VersionRecord {
   typename ELFT::Crc crc;
   char name[kRecordSize - sizeof(typename ELFT::Crc)];
 };
-
-std::string hex(std::uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 }  // namespace
 

@@ -16,18 +16,13 @@
 #include <utility>
 #include <variant>
 
+#include "util/hex.hpp"
 #include "util/mapped_file.hpp"
 
 namespace kmodx {
 namespace {
 
 using namespace index_format;
-
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 std::uint32_t load_be32(const std::byte* p) {
   return (std::to_integer<std::uint32_t>(p[0]) << 24) | (std::to_integer<std::uint32_t>(p[1]) << 16) |
