@@ -12,7 +12,7 @@
 ///    the only file that makes those system calls).
 ///  * `sim` — a simulated kernel inside the process that checks what the
 ///    kernel's load_module() checks and keeps its state in a directory, so
-///    separate commands share one simulated kernel (src/loader/sim_*.cpp).
+///    separate commands share one simulated kernel (src/loader/sim/).
 ///
 /// The backend is chosen by `--backend=linux|sim[:STATE_DIR]` on every tool,
 /// else by the KMODX_BACKEND environment variable (same syntax), else linux.

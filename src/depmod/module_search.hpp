@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "depmod/depmod_config.hpp"
+#include "config/depmod_config.hpp"
 #include "depmod/module_record.hpp"
 #include "kmodx/diag.hpp"
 #include "kmodx/result.hpp"

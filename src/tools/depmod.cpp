@@ -18,13 +18,13 @@
 #include <vector>
 
 #include "depmod/dep_graph.hpp"
-#include "depmod/depmod_config.hpp"
+#include "config/depmod_config.hpp"
 #include "depmod/module_array.hpp"
 #include "depmod/module_loader.hpp"
 #include "depmod/module_search.hpp"
 #include "depmod/outputs.hpp"
 #include "depmod/quick_check.hpp"
-#include "moddb/dependency_dot.hpp"
+#include "query/dependency_dot.hpp"
 #include "tools/cli.hpp"
 #include "tools/depmod_help.hpp"
 #include "tools/log.hpp"

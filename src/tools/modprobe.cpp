@@ -17,7 +17,7 @@
 #include "kmodx/module_image.hpp"
 #include "kmodx/parallel_probe.hpp"
 #include "kmodx/probe.hpp"
-#include "moddb/dependency_dot.hpp"
+#include "query/dependency_dot.hpp"
 #include "tools/backend_option.hpp"
 #include "tools/cli.hpp"
 #include "tools/modprobe_help.hpp"

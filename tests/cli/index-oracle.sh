@@ -105,7 +105,7 @@ if [ -z "$driver" ]; then
   driver=$work/index-oracle
   if "${CXX:-g++}" -std=c++20 -O1 -I"$top/include" -I"$top/src" -I"$top/tests" -o "$driver" \
        "$top/tests/main.cpp" "$top/tests/unit/index/index_oracle_test.cpp" "$top/src/index/index_reader.cpp" "$top/src/util/mapped_file.cpp" \
-       "$top/src/index/trie_writer.cpp" "$top/src/util/names.cpp" "$top/src/moddb/lookup.cpp" 2> "$work/build.err"; then
+       "$top/src/index/trie_writer.cpp" "$top/src/util/names.cpp" "$top/src/query/lookup.cpp" 2> "$work/build.err"; then
     ok "build the oracle driver"
   else
     bad "build the oracle driver"; cat "$work/build.err"; finish

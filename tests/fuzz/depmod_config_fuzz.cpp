@@ -2,7 +2,7 @@
 // depmod.d text: search, override, external, exclude and the kernel version
 // patterns (POSIX regular expressions) they carry.
 
-#include "depmod/depmod_config.hpp"
+#include "config/depmod_config.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

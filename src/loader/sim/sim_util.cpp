@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "loader/sim_util.hpp"
+#include "loader/sim/sim_util.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "loader/sim_state.hpp"
+#include "loader/sim/sim_state.hpp"
 
 namespace kmodx::loader {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "util/config_files.hpp"
+#include "config/config_files.hpp"
 
 #include <dirent.h>
 #include <sys/stat.h>

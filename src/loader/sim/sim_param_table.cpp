@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Reading __param through its relocations (see sim_param_table.hpp).
-#include "loader/sim_param_table.hpp"
+#include "loader/sim/sim_param_table.hpp"
 
 #include <cstring>
 #include <span>

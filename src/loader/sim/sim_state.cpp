@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The simulated kernel's state directory (format in sim_state.hpp).
-#include "loader/sim_state.hpp"
+#include "loader/sim/sim_state.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -16,7 +16,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "loader/sim_util.hpp"
+#include "loader/sim/sim_util.hpp"
 
 namespace kmodx::loader {
 namespace {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The sim backend: loading, unloading, dependencies and the shared state.
-#include "loader/sim_backend.hpp"
+#include "loader/sim/sim_backend.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,7 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/compress.hpp"
-#include "unit/loader/sim_fixture.hpp"
+#include "unit/loader/sim/sim_fixture.hpp"
 
 using namespace kmodx;
 using namespace kmodx::test;

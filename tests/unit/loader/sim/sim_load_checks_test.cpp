@@ -7,7 +7,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "unit/loader/sim_fixture.hpp"
+#include "unit/loader/sim/sim_fixture.hpp"
 
 using namespace kmodx;
 using namespace kmodx::test;

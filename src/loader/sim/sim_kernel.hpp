@@ -28,7 +28,7 @@
 #include <unordered_set>
 
 #include "kmodx/result.hpp"
-#include "loader/sim_state.hpp"
+#include "loader/sim/sim_state.hpp"
 
 namespace kmodx::loader {
 

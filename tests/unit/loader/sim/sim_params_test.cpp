@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Parameter splitting and value setters, as the kernel's parse_args().
-#include "loader/sim_params.hpp"
+#include "loader/sim/sim_params.hpp"
 
 #include <cerrno>
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Module parameter parsing, following the kernel (see sim_params.hpp).
-#include "loader/sim_params.hpp"
+#include "loader/sim/sim_params.hpp"
 
 #include <cerrno>
 #include <cstdint>

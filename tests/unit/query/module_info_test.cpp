@@ -46,24 +46,24 @@ Pairs pairs(const std::vector<InfoField>& v) {
 
 // ---- format_hex --------------------------------------------------------------
 
-TEST_CASE("format_hex: empty input is an empty string", "[moddb]") {
+TEST_CASE("format_hex: empty input is an empty string", "[query]") {
   CHECK(format_hex(std::span<const std::uint8_t>()) == "");
   CHECK(format_hex(std::span<const std::byte>()) == "");
 }
 
-TEST_CASE("format_hex: one byte, uppercase, no separator", "[moddb]") {
+TEST_CASE("format_hex: one byte, uppercase, no separator", "[query]") {
   CHECK(hex_of({0xab}) == "AB");
   CHECK(hex_of({0x00}) == "00");
   CHECK(hex_of({0x0f, 0xf0}) == "0F:F0");
 }
 
-TEST_CASE("format_hex: exactly 20 bytes has no trailing newline", "[moddb]") {
+TEST_CASE("format_hex: exactly 20 bytes has no trailing newline", "[query]") {
   const Bytes key{0xe3, 0xc8, 0xfc, 0xa7, 0x3f, 0xb3, 0x1d, 0xde, 0x84, 0x81,
                   0xef, 0x38, 0xe3, 0x4c, 0xde, 0x4b, 0x0c, 0xfd, 0x1b, 0xf9};
   CHECK(hex_of(key) == "E3:C8:FC:A7:3F:B3:1D:DE:84:81:EF:38:E3:4C:DE:4B:0C:FD:1B:F9");
 }
 
-TEST_CASE("format_hex: wraps with \\n\\t\\t after the 20th byte's ':'", "[moddb]") {
+TEST_CASE("format_hex: wraps with \\n\\t\\t after the 20th byte's ':'", "[query]") {
   const std::string first20 = "00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13";
   const std::string next20 = "14:15:16:17:18:19:1A:1B:1C:1D:1E:1F:20:21:22:23:24:25:26:27";
   CHECK(hex_of(counting(21)) == first20 + ":\n\t\t14");
@@ -71,7 +71,7 @@ TEST_CASE("format_hex: wraps with \\n\\t\\t after the 20th byte's ':'", "[moddb]
   CHECK(hex_of(counting(41)) == first20 + ":\n\t\t" + next20 + ":\n\t\t28");
 }
 
-TEST_CASE("format_hex: the std::byte overload agrees", "[moddb]") {
+TEST_CASE("format_hex: the std::byte overload agrees", "[query]") {
   for (std::size_t n : {0, 1, 19, 20, 21, 40, 41, 256}) {
     INFO(n << " bytes");
     const Bytes b = counting(n);
@@ -83,7 +83,7 @@ TEST_CASE("format_hex: the std::byte overload agrees", "[moddb]") {
 
 // ---- read_module_info --------------------------------------------------------
 
-TEST_CASE("read_module_info: .modinfo, then build-id, then the signature keys", "[moddb]") {
+TEST_CASE("read_module_info: .modinfo, then build-id, then the signature keys", "[query]") {
   const ElfFormat fmt = GENERATE(from_range(kAllElfFormats));
   INFO(fmt.name);
   const Bytes id = counting(20);
@@ -113,7 +113,7 @@ TEST_CASE("read_module_info: .modinfo, then build-id, then the signature keys", 
                         });
 }
 
-TEST_CASE("read_module_info: only what is there", "[moddb]") {
+TEST_CASE("read_module_info: only what is there", "[query]") {
   const ElfFormat fmt = GENERATE(from_range(kAllElfFormats));
   INFO(fmt.name);
   ElfBuilder b(fmt);
@@ -158,7 +158,7 @@ TEST_CASE("read_module_info: only what is there", "[moddb]") {
   }
 }
 
-TEST_CASE("read_module_info: no .modinfo is ENOENT, even when signed", "[moddb]") {
+TEST_CASE("read_module_info: no .modinfo is ENOENT, even when signed", "[query]") {
   const ElfFormat fmt = GENERATE(from_range(kAllElfFormats));
   INFO(fmt.name);
   auto img = ElfBuilder(fmt).ksymtab_string("foo").build_id(Bytes{1, 2, 3, 4}).build();
@@ -166,7 +166,7 @@ TEST_CASE("read_module_info: no .modinfo is ENOENT, even when signed", "[moddb]"
   KMODX_CHECK_ERRNO(read_module_info(img.span(), "nomodinfo.ko"), ENOENT);
 }
 
-TEST_CASE("read_module_info: ELF errors pass through", "[moddb]") {
+TEST_CASE("read_module_info: ELF errors pass through", "[query]") {
   KMODX_CHECK_ERRNO(read_module_info(to_bytes("this is not an ELF file at all"), "x.ko"), ENOEXEC);
   auto img = ElfBuilder(true, true).modinfo("a=b").build();
   img.set(Ehdr::e_shentsize, 63);
@@ -177,7 +177,7 @@ TEST_CASE("read_module_info: ELF errors pass through", "[moddb]") {
 
 // ---- read_builtin_info (§10.3) -------------------------------------------------
 
-TEST_CASE("read_builtin_info: the contiguous block of <name>. records", "[moddb]") {
+TEST_CASE("read_builtin_info: the contiguous block of <name>. records", "[query]") {
   TempDir dir;
   const std::string path = dir.write("modules.builtin.modinfo",
                                      "ext4.license=GPL\0"
@@ -222,7 +222,7 @@ TEST_CASE("read_builtin_info: the contiguous block of <name>. records", "[moddb]
 }
 
 TEST_CASE("read_builtin_info: values keep '=' and '.', keys split at the first '='",
-          "[moddb]") {
+          "[query]") {
   TempDir dir;
   const std::string path = dir.write("modules.builtin.modinfo",
                                      "m.parm=opt:a=b.c\0"
@@ -237,7 +237,7 @@ TEST_CASE("read_builtin_info: values keep '=' and '.', keys split at the first '
                            {"flag", ""}});
 }
 
-TEST_CASE("read_builtin_info: a record without '.' is EINVAL", "[moddb]") {
+TEST_CASE("read_builtin_info: a record without '.' is EINVAL", "[query]") {
   TempDir dir;
   SECTION("before the module's block") {
     const std::string path = dir.write("modules.builtin.modinfo",
@@ -254,12 +254,12 @@ TEST_CASE("read_builtin_info: a record without '.' is EINVAL", "[moddb]") {
   }
 }
 
-TEST_CASE("read_builtin_info: missing file is ENOENT", "[moddb]") {
+TEST_CASE("read_builtin_info: missing file is ENOENT", "[query]") {
   TempDir dir;
   KMODX_CHECK_ERRNO(read_builtin_info(dir.file("modules.builtin.modinfo"), "ext4"), ENOENT);
 }
 
-TEST_CASE("read_builtin_info: an empty file has no records", "[moddb]") {
+TEST_CASE("read_builtin_info: an empty file has no records", "[query]") {
   TempDir dir;
   const std::string path = dir.write("modules.builtin.modinfo", "");
   auto r = read_builtin_info(path, "ext4");

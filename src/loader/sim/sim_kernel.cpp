@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The simulated kernel's exports, vermagic and configuration (sim_kernel.hpp).
-#include "loader/sim_kernel.hpp"
+#include "loader/sim/sim_kernel.hpp"
 
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
 
-#include "loader/sim_util.hpp"
+#include "loader/sim/sim_util.hpp"
 
 namespace kmodx::loader {
 namespace {

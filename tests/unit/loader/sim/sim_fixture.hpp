@@ -14,7 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include "kmodx/loader.hpp"
-#include "loader/sim_util.hpp"
+#include "loader/sim/sim_util.hpp"
 #include "support/elf_builder.hpp"
 #include "support/result_helpers.hpp"
 #include "support/temp_dir.hpp"

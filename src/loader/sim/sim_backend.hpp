@@ -34,7 +34,7 @@
 #include <string>
 
 #include "kmodx/loader.hpp"
-#include "loader/sim_state.hpp"
+#include "loader/sim/sim_state.hpp"
 
 namespace kmodx::loader {
 

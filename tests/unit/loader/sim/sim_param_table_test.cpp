@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The simulated kernel's parameters: names from __param through its
 // relocations (RELA and REL, all four ELF flavours), types from parmtype=.
-#include "loader/sim_param_table.hpp"
+#include "loader/sim/sim_param_table.hpp"
 
 #include <catch2/catch.hpp>
 
-#include "loader/sim_module_scan.hpp"
+#include "loader/sim/sim_module_scan.hpp"
 #include "support/elf_builder.hpp"
 
 using namespace kmodx::test;

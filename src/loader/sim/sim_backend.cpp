@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The sim backend: opening, removal and queries (insertion is sim_load.cpp).
-#include "loader/sim_backend.hpp"
+#include "loader/sim/sim_backend.hpp"
 
 #include <cerrno>
 
-#include "loader/sim_kernel.hpp"
-#include "loader/sim_util.hpp"
+#include "loader/sim/sim_kernel.hpp"
+#include "loader/sim/sim_util.hpp"
 #include "loader/sysfs_state.hpp"
 
 namespace kmodx::loader {

@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "kmodx/modprobe_config.hpp"
-#include "util/config_files.hpp"
+#include "config/config_files.hpp"
 #include "util/line_reader.hpp"
 #include "util/mapped_file.hpp"
 #include "util/names.hpp"

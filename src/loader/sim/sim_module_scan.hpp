@@ -30,8 +30,8 @@
 #include <vector>
 
 #include "kmodx/result.hpp"
-#include "loader/sim_params.hpp"
-#include "loader/sim_state.hpp"
+#include "loader/sim/sim_params.hpp"
+#include "loader/sim/sim_state.hpp"
 
 namespace kmodx::loader {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "depmod/depmod_config.hpp"
+#include "config/depmod_config.hpp"
 
 #include <dirent.h>
 #include <regex.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "util/config_files.hpp"
+#include "config/config_files.hpp"
 #include "util/line_reader.hpp"
 #include "util/mapped_file.hpp"
 

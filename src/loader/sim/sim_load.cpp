@@ -10,11 +10,11 @@
 #include <cstring>
 
 #include "kmodx/module_image.hpp"
-#include "loader/sim_backend.hpp"
-#include "loader/sim_kernel.hpp"
-#include "loader/sim_module_scan.hpp"
-#include "loader/sim_params.hpp"
-#include "loader/sim_util.hpp"
+#include "loader/sim/sim_backend.hpp"
+#include "loader/sim/sim_kernel.hpp"
+#include "loader/sim/sim_module_scan.hpp"
+#include "loader/sim/sim_params.hpp"
+#include "loader/sim/sim_util.hpp"
 
 namespace kmodx::loader {
 namespace {

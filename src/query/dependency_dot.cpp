@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "moddb/dependency_dot.hpp"
+#include "query/dependency_dot.hpp"
 
 #include <boost/graph/graphviz.hpp>
 

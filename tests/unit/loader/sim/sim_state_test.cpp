@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The sim state file: encoding, round trip, corruption, /proc/modules lines.
-#include "loader/sim_state.hpp"
+#include "loader/sim/sim_state.hpp"
 
 #include <cerrno>
 

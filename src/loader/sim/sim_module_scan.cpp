@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Reading a module image for the simulated kernel (see sim_module_scan.hpp).
-#include "loader/sim_module_scan.hpp"
+#include "loader/sim/sim_module_scan.hpp"
 
 #include <cerrno>
 #include <map>
@@ -9,7 +9,7 @@
 #include "elf/elf_view.hpp"
 #include "elf/module_sections.hpp"
 #include "kmodx/module_elf.hpp"
-#include "loader/sim_param_table.hpp"
+#include "loader/sim/sim_param_table.hpp"
 #include "util/names.hpp"
 
 namespace kmodx::loader {

@@ -52,7 +52,7 @@ std::vector<std::string> names(const std::vector<ModuleRef>& modules) {
 
 }  // namespace
 
-TEST_CASE("lookup: a module name is found through modules.dep.bin, with its path", "[moddb]") {
+TEST_CASE("lookup: a module name is found through modules.dep.bin, with its path", "[query]") {
   TempDir dir;
   make_tree(dir);
   ModuleDirectory moddir(dir.path().string());
@@ -69,7 +69,7 @@ TEST_CASE("lookup: a module name is found through modules.dep.bin, with its path
   CHECK((*external)[0].path == "/opt/ext/ext.ko");
 }
 
-TEST_CASE("lookup: aliases come in module-index order with their paths", "[moddb]") {
+TEST_CASE("lookup: aliases come in module-index order with their paths", "[query]") {
   TempDir dir;
   make_tree(dir);
   ModuleDirectory moddir(dir.path().string());
@@ -80,7 +80,7 @@ TEST_CASE("lookup: aliases come in module-index order with their paths", "[moddb
   CHECK((*found)[0].alias == "pci:v00001234d00005678");
 }
 
-TEST_CASE("lookup: symbol: names use modules.symbols.bin", "[moddb]") {
+TEST_CASE("lookup: symbol: names use modules.symbols.bin", "[query]") {
   TempDir dir;
   make_tree(dir);
   auto found = ModuleDirectory(dir.path().string()).lookup("symbol:kx_b_func");
@@ -88,7 +88,7 @@ TEST_CASE("lookup: symbol: names use modules.symbols.bin", "[moddb]") {
   CHECK(names(*found) == std::vector<std::string>{"kx_b"});
 }
 
-TEST_CASE("lookup: built-in modules and built-in aliases", "[moddb]") {
+TEST_CASE("lookup: built-in modules and built-in aliases", "[query]") {
   TempDir dir;
   make_tree(dir);
   ModuleDirectory moddir(dir.path().string());
@@ -107,7 +107,7 @@ TEST_CASE("lookup: built-in modules and built-in aliases", "[moddb]") {
 // Order checked against Debian's kmod 30 modinfo on a tree depmod indexed from
 // modules.builtin.modinfo records aaa.alias=shared-x, bbb.alias=shared-*,
 // ccc.alias=shared-x: it prints ccc, aaa, bbb.
-TEST_CASE("lookup: equal-priority builtin aliases follow libkmod's file reader", "[moddb]") {
+TEST_CASE("lookup: equal-priority builtin aliases follow libkmod's file reader", "[query]") {
   TempDir dir;
   make_tree(dir);
   auto found = ModuleDirectory(dir.path().string()).lookup("shared-x");
@@ -116,7 +116,7 @@ TEST_CASE("lookup: equal-priority builtin aliases follow libkmod's file reader",
 }
 
 TEST_CASE("lookup: bad alias syntax is EINVAL, unknown names and missing indexes give nothing",
-          "[moddb]") {
+          "[query]") {
   TempDir dir;
   make_tree(dir);
   ModuleDirectory moddir(dir.path().string());
@@ -131,7 +131,7 @@ TEST_CASE("lookup: bad alias syntax is EINVAL, unknown names and missing indexes
   CHECK(empty_dir->empty());
 }
 
-TEST_CASE("lookup_name: names only, no module aliases", "[moddb]") {
+TEST_CASE("lookup_name: names only, no module aliases", "[query]") {
   TempDir dir;
   make_tree(dir);
   ModuleDirectory moddir(dir.path().string());
@@ -145,7 +145,7 @@ TEST_CASE("lookup_name: names only, no module aliases", "[moddb]") {
   CHECK(builtin->builtin);
 }
 
-TEST_CASE("from_path: name from the file name, path made absolute as given", "[moddb]") {
+TEST_CASE("from_path: name from the file name, path made absolute as given", "[query]") {
   ModuleRef m = ModuleDirectory::from_path("/lib/modules/x/kernel/snd-hda-intel.ko.zst");
   CHECK(m.name == "snd_hda_intel");
   CHECK(m.path == "/lib/modules/x/kernel/snd-hda-intel.ko.zst");
@@ -186,7 +186,7 @@ std::vector<std::string> hits(const TempDir& dir, std::string_view config_text, 
 
 }  // namespace
 
-TEST_CASE("lookup_module: configuration aliases come first, every match, the pattern as alias", "[moddb]") {
+TEST_CASE("lookup_module: configuration aliases come first, every match, the pattern as alias", "[query]") {
   TempDir dir;
   make_tree(dir);
   // Even a real module name is taken by a matching config alias.
@@ -195,7 +195,7 @@ TEST_CASE("lookup_module: configuration aliases come first, every match, the pat
   CHECK(hits(dir, "", "kx-a") == std::vector<std::string>{"dep kx_a  [kernel/a/kx_a.ko: kernel/b/kx_b.ko.xz]"});
 }
 
-TEST_CASE("lookup_module: commands after modules.dep and symbol:, before the alias index", "[moddb]") {
+TEST_CASE("lookup_module: commands after modules.dep and symbol:, before the alias index", "[query]") {
   TempDir dir;
   make_tree(dir);
   const std::string config = "install kx_alias echo I\nremove kx_alias echo R\nremove only_remove echo R2\n"
@@ -211,7 +211,7 @@ TEST_CASE("lookup_module: commands after modules.dep and symbol:, before the ali
   CHECK(hits(dir, "", "net-pf-1") == std::vector<std::string>{"builtin_alias unix net_pf_1"});
 }
 
-TEST_CASE("lookup_module: the index set's loading picks libkmod's reader", "[moddb]") {
+TEST_CASE("lookup_module: the index set's loading picks libkmod's reader", "[query]") {
   TempDir dir;
   make_tree(dir);
   // modinfo (per call: the file reader) and modprobe (preloaded: the
