@@ -7,6 +7,7 @@
 #include "loader/sim/sim_kernel.hpp"
 #include "loader/sim/sim_util.hpp"
 #include "loader/sysfs_state.hpp"
+#include "util/mapped_file.hpp"
 
 namespace kmodx::loader {
 
@@ -152,7 +153,7 @@ Result<std::unique_ptr<LoaderBackend>> open_sim_backend(const std::string& state
   // otherwise simulate the host's release.
   std::string recorded_path = dir->file("module-dir");
   std::string effective = module_dir;
-  auto recorded = loader::read_whole_file(recorded_path);
+  auto recorded = read_text_file(recorded_path);
   if (recorded && !recorded->empty()) {
     effective = recorded->substr(0, recorded->find('\n'));
   } else if (!recorded && recorded.error().code != ENOENT) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "loader/sim/sim_util.hpp"
+#include "util/mapped_file.hpp"
 
 namespace kmodx::loader {
 namespace {
@@ -38,7 +39,7 @@ Error bad_line(const std::string& file, unsigned line, const std::string& what) 
 
 // Missing file: nullopt; unreadable: error.
 Result<std::optional<std::string>> read_optional(const std::string& path) {
-  auto text = read_whole_file(path);
+  auto text = read_text_file(path);
   if (text) return std::optional<std::string>(std::move(*text));
   if (text.error().code == ENOENT) return std::optional<std::string>();
   return std::move(text).take_error();

@@ -17,6 +17,7 @@
 #include <system_error>
 
 #include "loader/sim/sim_util.hpp"
+#include "util/mapped_file.hpp"
 
 namespace kmodx::loader {
 namespace {
@@ -248,7 +249,7 @@ std::string render_sim_state(const SimState& state) {
 
 Result<std::vector<std::pair<std::string, long>>> read_name_number_file(const std::string& path) {
   std::vector<std::pair<std::string, long>> out;
-  auto text = read_whole_file(path);
+  auto text = read_text_file(path);
   if (!text) {
     if (text.error().code == ENOENT) return out;
     return std::move(text).take_error();
@@ -338,7 +339,7 @@ Result<SimStateDir::Lock> SimStateDir::lock(bool exclusive) const {
 
 Result<SimState> SimStateDir::load() const {
   std::string path = file("modules");
-  auto text = read_whole_file(path);
+  auto text = read_text_file(path);
   if (!text) {
     if (text.error().code == ENOENT) return SimState{};
     return std::move(text).take_error();

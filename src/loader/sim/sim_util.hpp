@@ -1,20 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
-// Small file and text helpers of the simulated kernel.
+// The simulated kernel's word splitter (its state files are read with
+// read_text_file(), written with util/file_writes.hpp).
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "kmodx/result.hpp"
 #include "util/file_writes.hpp"
 
 namespace kmodx::loader {
 
-/// The whole file; the error carries errno and names \p path.
-Result<std::string> read_whole_file(const std::string& path);
-// write_whole_file() and write_file_atomic() are kmodx:: ones (util/file_writes.hpp).
-
-/// Whitespace-separated words.
+/// Words separated by blanks, tabs and carriage returns (a state file edited
+/// on another system keeps its CRs out of the words).
 std::vector<std::string_view> split_words(std::string_view line);
 
 }  // namespace kmodx::loader

@@ -15,6 +15,7 @@
 
 #include "kmodx/loader.hpp"
 #include "loader/sim/sim_util.hpp"
+#include "util/mapped_file.hpp"
 #include "support/elf_builder.hpp"
 #include "support/result_helpers.hpp"
 #include "support/temp_dir.hpp"
@@ -116,7 +117,7 @@ class SimFixture {
     REQUIRE(kmodx::write_whole_file(path, text).ok());
   }
   static std::string read(const std::string& path) {
-    auto text = loader::read_whole_file(path);
+    auto text = kmodx::read_text_file(path);
     INFO(describe(text));
     REQUIRE(text.ok());
     return *text;
