@@ -95,8 +95,11 @@ int execute_probe(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend
 /// `command` with every `$CMDLINE_OPTS` replaced by \p options.
 std::string substitute_cmdline_opts(const std::string& command, const std::string& options);
 
-/// Runs \p command with `/bin/sh -c` and MODPROBE_MODULE=\p module set, as
-/// system() does. Returns the wait status, or -1 when it could not run.
+/// Runs \p command with `/bin/sh -c` and MODPROBE_MODULE=\p module in its
+/// environment, as libkmod's setenv() and system() do, but without writing
+/// the process's own environment (so it may run beside other threads) and
+/// without system()'s ignoring of SIGINT and SIGQUIT meanwhile. Returns the
+/// wait status, or -1 when it could not run.
 int run_shell_command(const std::string& command, const std::string& module);
 
 }  // namespace kmodx

@@ -14,9 +14,9 @@
 #include "kmodx/module_image.hpp"
 #include "loader/module_strip.hpp"
 #include "loader/sysfs_state.hpp"
+#include "util/libkmod_sites.hpp"
 #include "util/line_reader.hpp"
 #include "util/mapped_file.hpp"
-#include "util/libkmod_sites.hpp"
 
 namespace kmodx {
 namespace {

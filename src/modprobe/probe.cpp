@@ -2,14 +2,19 @@
 // Probe planning and execution, following libkmod's
 // kmod_module_probe_insert_module() (KMOD-SPEC §8.5).
 #include "kmodx/probe.hpp"
-#include "util/libkmod_sites.hpp"
 
+#include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <string_view>
+#include <vector>
+
+#include "util/libkmod_sites.hpp"
 
 namespace kmodx {
 namespace {
@@ -212,9 +217,25 @@ std::string substitute_cmdline_opts(const std::string& command, const std::strin
 }
 
 int run_shell_command(const std::string& command, const std::string& module) {
-  ::setenv("MODPROBE_MODULE", module.c_str(), 1);
-  int status = std::system(command.c_str());
-  ::unsetenv("MODPROBE_MODULE");
+  // libkmod calls setenv() and system(); the variable goes into the child's
+  // environment alone here, so the process's own is never written (no race
+  // with threads that read it).
+  static constexpr std::string_view kVariable = "MODPROBE_MODULE=";
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e)
+    if (!std::string_view(*e).starts_with(kVariable)) env_strings.emplace_back(*e);
+  env_strings.push_back(std::string(kVariable) + module);
+  std::vector<char*> envp;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::string sh = "sh", dash_c = "-c", cmd = command;
+  char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
+  pid_t pid = 0;
+  if (::posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv, envp.data()) != 0) return -1;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
   return status;
 }
 

@@ -8,9 +8,9 @@
 #include <cstring>
 
 #include "kmodx/index.hpp"
+#include "util/libkmod_sites.hpp"
 #include "util/line_reader.hpp"
 #include "util/mapped_file.hpp"
-#include "util/libkmod_sites.hpp"
 #include "util/names.hpp"
 
 namespace kmodx {

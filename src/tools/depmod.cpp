@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "depmod/dep_graph.hpp"
 #include "config/depmod_config.hpp"
+#include "depmod/dep_graph.hpp"
 #include "depmod/module_array.hpp"
 #include "depmod/module_loader.hpp"
 #include "depmod/module_search.hpp"
@@ -30,8 +30,8 @@
 #include "tools/log.hpp"
 #include "tools/progress_line.hpp"
 #include "tools/tools.hpp"
-#include "util/names.hpp"
 #include "util/libkmod_sites.hpp"
+#include "util/names.hpp"
 
 namespace kmodx::tools {
 namespace {

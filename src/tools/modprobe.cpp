@@ -24,8 +24,8 @@
 #include "tools/modprobe_session.hpp"
 #include "tools/tools.hpp"
 #include "util/json_writer.hpp"
-#include "util/mapped_file.hpp"
 #include "util/libkmod_sites.hpp"
+#include "util/mapped_file.hpp"
 
 namespace kmodx::tools {
 

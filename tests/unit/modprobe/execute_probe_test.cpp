@@ -3,6 +3,11 @@
 // order of insertions, what is skipped as loaded, kmod's error rules
 // (required steps stop the probe, softdeps do not), --first-time, the
 // blacklist, dry runs and install commands.
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <string>
+
 #include <catch2/catch.hpp>
 
 #include "kmodx/probe.hpp"
@@ -113,4 +118,14 @@ TEST_CASE("execute_probe: an install command runs instead of the insertion", "[m
   CHECK(backend.calls == std::vector<std::string>{"insert c"});
   CHECK(probe(tree, backend, "a", "install a false\n") < 0);  // the command's failure is the probe's
   CHECK(backend.calls == std::vector<std::string>{"insert c", "insert b"});
+}
+
+TEST_CASE("run_shell_command: MODPROBE_MODULE in the command's environment only", "[modprobe][probe]") {
+  ::setenv("MODPROBE_MODULE", "stale", 1);
+  CHECK(WEXITSTATUS(kmodx::run_shell_command("test \"$MODPROBE_MODULE\" = kx_b", "kx_b")) == 0);
+  CHECK(WEXITSTATUS(kmodx::run_shell_command("exit 3", "kx_b")) == 3);
+  CHECK(std::string(std::getenv("MODPROBE_MODULE")) == "stale");  // the process's own is untouched
+  ::unsetenv("MODPROBE_MODULE");
+  CHECK(WEXITSTATUS(kmodx::run_shell_command("test \"$MODPROBE_MODULE\" = kx_c", "kx_c")) == 0);
+  CHECK(std::getenv("MODPROBE_MODULE") == nullptr);
 }
