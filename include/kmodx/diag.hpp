@@ -4,6 +4,12 @@
 /// The library never prints. Messages that kmod's libkmod would log go to a
 /// DiagnosticSink that the tool installs; the tool decides the prefix format,
 /// the threshold and the destination (stderr or syslog).
+///
+/// Thread safety: the library calls a sink only from the thread that called
+/// into it; operations that work on several threads (depmod's reading and
+/// rendering, modprobe --parallel) record their workers' messages and report
+/// them from that thread, in the order a sequential run has. A sink shared
+/// by several calling threads must lock itself.
 
 #include <string_view>
 

@@ -27,6 +27,10 @@
 /// `module.param[=value]` words become `options module param[=value]`;
 /// `modprobe.blacklist=a,b` adds blacklist entries (§7.4 has the exact state
 /// machine, including bootloader quoting).
+///
+/// Thread safety: a loaded ModprobeConfig is a plain value; its const
+/// queries may run on several threads. Loading calls the message sink from
+/// the loading thread.
 
 #include <cstdint>
 #include <optional>

@@ -5,6 +5,10 @@
 /// modversions table, exported and undefined symbols and the GNU build-id.
 /// Strings returned are views into the image; keep the image alive while you
 /// use them.
+///
+/// Thread safety: a ModuleElf is immutable once parsed; its const readers
+/// may run on several threads at once. Parsing different images in parallel
+/// is how depmod uses it.
 
 #include <cstdint>
 #include <memory>

@@ -13,6 +13,10 @@
 ///
 /// Decompressed output is capped (1 GiB by default): a module is a few MiB at
 /// most, and a tiny file that inflates without end must not take the machine.
+///
+/// Thread safety: a ModuleImage is immutable once opened and may be read
+/// from several threads; opening images in parallel is safe (the
+/// decompression libraries are loaded once, under a magic static).
 
 #include <cstddef>
 #include <cstdint>

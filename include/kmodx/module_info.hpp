@@ -8,6 +8,8 @@
 ///
 /// For built-in modules the list comes from `modules.builtin.modinfo`, a
 /// sequence of NUL-terminated `<module>.<key>=<value>` strings grouped by module.
+///
+/// Thread safety: reentrant; nothing is shared between calls.
 
 #include <cstdint>
 #include <span>

@@ -10,6 +10,11 @@
 /// module name, or `name\alias` for a module found through an alias — so the
 /// same module reached twice is the same object, and per-object state (the
 /// probe planner's `ignorecmd`) behaves as in kmod.
+///
+/// Thread safety: none. A resolver hands out objects and caches what it has
+/// read (per-object state, the damage report); use one per thread, as
+/// modprobe --parallel does for its workers' backends while planning on one
+/// thread.
 
 #include <cstddef>
 #include <deque>

@@ -8,6 +8,10 @@
 /// use; execute_probe() carries the plan out against a loader backend,
 /// skipping what is already loaded and applying kmod's error rules. The
 /// `--show-depends`, `-n` and `-v` lines are printed from the plan.
+///
+/// Thread safety: as the ModuleResolver and LoaderBackend passed in (one
+/// thread at a time for each); run_shell_command() touches no process-wide
+/// state and may run on any thread.
 
 #include <functional>
 #include <optional>

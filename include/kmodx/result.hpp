@@ -5,6 +5,8 @@
 /// Result<T>. The error carries an errno value, because the tools must print
 /// exactly the strerror() text kmod prints, plus a detail string that names the
 /// file, section and offset for humans and tests.
+///
+/// Thread safety: plain values.
 
 #include <cassert>
 #include <string>

@@ -10,6 +10,9 @@
 /// id_type 0 (PGP) and 1 (X509) carry signer, key id and hash in the trailer;
 /// id_type 2 (PKCS#7, what kernels produce) carries a DER PKCS#7 blob whose
 /// first SignerInfo supplies them, decoded with OpenSSL's libcrypto.
+///
+/// Thread safety: reentrant; libcrypto is loaded and initialised once, under
+/// a magic static, on first use.
 
 #include <cstdint>
 #include <optional>
