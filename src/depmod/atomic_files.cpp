@@ -62,16 +62,14 @@ void remove_stale_temporaries(int dirfd) {
 
 }  // namespace
 
-PublishOutcome publish_files(const std::string& dir, const std::vector<PendingFile>& files,
-                             DiagnosticSink& sink) {
-  if (auto made = make_directories(dir); !made) {
-    sink.report(Severity::fatal, "could not create directory " + dir + ": " + errno_text(made.error().code));
-    return PublishOutcome::failed;
-  }
+Result<PublishOutcome> publish_files(const std::string& dir, const std::vector<PendingFile>& files,
+                                     DiagnosticSink& sink) {
+  if (auto made = make_directories(dir); !made)
+    return make_error(made.error().code, "could not create directory " + dir + ": " + errno_text(made.error().code));
   const int dirfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0) {
-    sink.report(Severity::fatal, "could not open directory " + dir + ": " + errno_text(errno));
-    return PublishOutcome::failed;
+    const int code = errno;
+    return make_error(code, "could not open directory " + dir + ": " + errno_text(code));
   }
   ::flock(dirfd, LOCK_EX);
   remove_stale_temporaries(dirfd);
@@ -120,19 +118,18 @@ PublishOutcome publish_files(const std::string& dir, const std::vector<PendingFi
       const std::string message = "renameat(" + dir + ", " + f.name + suffix + ", " + dir + ", " + f.name +
                                   "): " + errno_text(EISDIR);
       discard(PublishOutcome::failed);
-      sink.report(Severity::fatal, message);
-      return PublishOutcome::failed;
+      return make_error(EISDIR, message);
     }
   }
   for (std::size_t i = 0; i < files.size(); ++i) {
     if (::renameat(dirfd, temps[i].c_str(), dirfd, files[i].name.c_str()) != 0) {
       // The files before this one are already new (kmod stops here too).
+      const int code = errno;
       const std::string message = "renameat(" + dir + ", " + temps[i] + ", " + dir + ", " + files[i].name +
-                                  "): " + errno_text(errno);
+                                  "): " + errno_text(code);
       temps.erase(temps.begin(), temps.begin() + static_cast<std::ptrdiff_t>(i));
-      discard(PublishOutcome::failed);  // before the report, which may end the process
-      sink.report(Severity::fatal, message);
-      return PublishOutcome::failed;
+      discard(PublishOutcome::failed);
+      return make_error(code, message);
     }
   }
   ::close(dirfd);

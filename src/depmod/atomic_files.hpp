@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kmodx/diag.hpp"
+#include "kmodx/result.hpp"
 
 namespace kmodx::depmod {
 
@@ -26,15 +27,19 @@ enum class PublishOutcome {
   published,  ///< every file was renamed into place
   skipped,    ///< a temporary file could not be created: reported, nothing
               ///< published, and like kmod depmod still succeeds
-  failed,     ///< reported; depmod fails
+  failed,     ///< a temporary file could not be written: reported; depmod fails
 };
 
 /// Creates \p dir with its parents (mode 0755) if needed, then publishes
-/// \p files (mode 0644). Problems are reported to \p sink in kmod's words.
-/// Unless the outcome is `published`, no temporary file remains and the old
-/// files are untouched, except after a rename that fails although the
-/// target is no directory (the files renamed before it are new, as in kmod).
-PublishOutcome publish_files(const std::string& dir, const std::vector<PendingFile>& files,
-                             DiagnosticSink& sink);
+/// \p files (mode 0644). Per-file problems are reported to \p sink as kmod's
+/// ERROR lines and give `skipped` or `failed`. The error is what kmod ends
+/// on (its FATAL): the directory cannot be created or opened, or a rename
+/// fails; its detail is kmod's text ("could not create directory …",
+/// "renameat(…): …"). Unless the outcome is `published`, no temporary file
+/// remains and the old files are untouched, except after a rename that fails
+/// although the target is no directory (the files renamed before it are
+/// new, as in kmod).
+Result<PublishOutcome> publish_files(const std::string& dir, const std::vector<PendingFile>& files,
+                                     DiagnosticSink& sink);
 
 }  // namespace kmodx::depmod

@@ -275,30 +275,28 @@ class BufferedSink final : public DiagnosticSink {
   std::vector<std::pair<Severity, std::string>> messages_;
 };
 
-// A writer that fails: the index's own FATAL text for a bad character
-// (kmod master's), kmod's ERROR naming the file otherwise.
-void report_render_error(const Error& e, std::string_view file, DiagnosticSink& sink) {
-  if (e.detail.rfind("Module index:", 0) == 0)
-    sink.report(Severity::fatal, e.detail);
-  else
-    sink.report(Severity::error, "Could not write index '" + std::string(file) + "': " + std::strerror(e.code));
+// Every writer's failure is the index writer's (TrieBuilder: a key it
+// refuses, or an index too large for the format).
+OutputFailure index_failure(const Error& e, std::string_view file) {
+  return OutputFailure{OutputFailure::Kind::index, std::string(file), e};
 }
 
 }  // namespace
 
-bool print_text_outputs(const DepmodState& state, std::FILE* out) {
+TextOutputs render_text_outputs(const DepmodState& state) {
   SharedResults shared(state, 1);
   const RenderContext context{state, state.sink, shared};
+  TextOutputs out;
   for (const OutputFile& f : kOutputFiles) {
     if (!f.text) continue;
     std::string content;
     if (auto r = f.render(context, content); !r) {
-      report_render_error(r.error(), f.name, state.sink);
-      return false;
+      out.failure = index_failure(r.error(), f.name);
+      break;
     }
-    std::fwrite(content.data(), 1, content.size(), out);
+    out.text += content;
   }
-  return true;
+  return out;
 }
 
 struct OutputRenderer::Impl {
@@ -372,7 +370,7 @@ OutputRenderer::~OutputRenderer() {
   if (!impl_->workers.empty()) impl_->close_and_join(true);
 }
 
-bool OutputRenderer::finish(const DependencyGraph& graph, const std::string& outdir) {
+std::optional<OutputFailure> OutputRenderer::finish(const DependencyGraph& graph, const std::string& outdir) {
   Impl& impl = *impl_;
   {
     std::lock_guard lock(impl.mutex);
@@ -387,13 +385,13 @@ bool OutputRenderer::finish(const DependencyGraph& graph, const std::string& out
   files.reserve(impl.jobs.size());
   for (std::size_t i = 0; i < impl.jobs.size(); ++i) {
     impl.jobs[i].sink.replay(impl.state.sink);
-    if (!impl.jobs[i].status) {
-      report_render_error(impl.jobs[i].status.error(), kOutputFiles[i].name, impl.state.sink);
-      return false;
-    }
+    if (!impl.jobs[i].status) return index_failure(impl.jobs[i].status.error(), kOutputFiles[i].name);
     files.push_back(PendingFile{std::string(kOutputFiles[i].name), std::move(impl.jobs[i].content)});
   }
-  return publish_files(outdir, files, impl.state.sink) != PublishOutcome::failed;
+  auto published = publish_files(outdir, files, impl.state.sink);
+  if (!published) return OutputFailure{OutputFailure::Kind::publish, {}, std::move(published).take_error()};
+  if (*published == PublishOutcome::failed) return OutputFailure{OutputFailure::Kind::reported, {}, {}};
+  return std::nullopt;
 }
 
 }  // namespace kmodx::depmod

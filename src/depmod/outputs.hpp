@@ -24,7 +24,7 @@
 
 #include <array>
 #include <memory>
-#include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,9 +59,29 @@ struct OutputFile {
 
 extern const std::array<OutputFile, 11> kOutputFiles;
 
-/// depmod -n: the text files back to back on \p out. False after a failure,
-/// which has been reported to the state's sink.
-bool print_text_outputs(const DepmodState& state, std::FILE* out);
+/// Why a depmod run's outputs were not written. The library reports only
+/// kmod's ERROR lines that do not end a run; the tool words these failures
+/// (kmod's FATAL) and decides the exit status.
+struct OutputFailure {
+  enum class Kind {
+    index,      ///< the index writer refused a key or outgrew the format: error.detail is kmod
+                ///< master's "Module index: …" text
+    publish,    ///< the output directory could not be made or opened, or a rename failed:
+                ///< error.detail is kmod's text
+    reported,   ///< a temporary file could not be written: already reported as kmod's ERROR
+  };
+  Kind kind;
+  std::string file;  ///< the output file concerned (index), else empty
+  Error error;
+};
+
+/// depmod -n: the text files back to back, as far as they could be rendered,
+/// and the failure that stopped them, if any.
+struct TextOutputs {
+  std::string text;
+  std::optional<OutputFailure> failure;
+};
+TextOutputs render_text_outputs(const DepmodState& state);
 
 /// Writing the files of a depmod run, overlapped with building the graph:
 /// construction starts rendering, on up to \p threads - 1 worker threads (0:
@@ -79,10 +99,11 @@ class OutputRenderer {
   OutputRenderer(const OutputRenderer&) = delete;
   OutputRenderer& operator=(const OutputRenderer&) = delete;
 
-  /// False when depmod must fail; every problem has been reported in kmod's
-  /// words. Unless all files were published, the old ones are untouched and
-  /// no temporary file remains.
-  bool finish(const DependencyGraph& graph, const std::string& outdir);
+  /// The failure that makes depmod fail, if any (a temporary file that
+  /// could not be created is reported and is none, as in kmod). Unless all
+  /// files were published, the old ones are untouched and no temporary file
+  /// remains.
+  std::optional<OutputFailure> finish(const DependencyGraph& graph, const std::string& outdir);
 
  private:
   struct Impl;

@@ -136,6 +136,17 @@ bool parse(std::string_view prog, int argc, char** argv, Settings& s, ToolLog& l
   return true;
 }
 
+// kmod's words for a failed write of the outputs: the index writer's and
+// the publishing's failures end the run (FATAL, kmod master's text for an
+// index key); a file that could not be written was reported already.
+void report_output_failure(const OutputFailure& failure, ToolLog& log) {
+  switch (failure.kind) {
+    case OutputFailure::Kind::index:
+    case OutputFailure::Kind::publish: log.report(Severity::fatal, failure.error.detail); break;
+    case OutputFailure::Kind::reported: break;
+  }
+}
+
 // "%u.%u" as C's sscanf reads it: a kernel version starts with two numbers.
 bool looks_like_version(const std::string& s) {
   unsigned a = 0, b = 0;
@@ -307,11 +318,15 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
   if (s.graph) return 0;
   if (s.dry_run) {
     state.graph = &graph;
-    return print_text_outputs(state, stdout) ? 0 : 1;
+    TextOutputs text = render_text_outputs(state);
+    std::fwrite(text.text.data(), 1, text.text.size(), stdout);
+    if (text.failure) report_output_failure(*text.failure, log);
+    return text.failure ? 1 : 0;
   }
-  const bool written = renderer->finish(graph, outdir);
+  const std::optional<OutputFailure> failure = renderer->finish(graph, outdir);
   timer.mark("outputs");
-  exit_now(written ? 0 : 1);
+  if (failure) report_output_failure(*failure, log);
+  exit_now(failure ? 1 : 0);
 }
 
 }  // namespace kmodx::tools
