@@ -38,6 +38,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kmodx/diag.hpp"
 #include "kmodx/result.hpp"
 
 namespace kmodx {
@@ -89,26 +90,15 @@ struct ModprobeConfig {
   std::string render() const;
 };
 
-/// What went wrong while reading configuration; libkmod logs these at ERROR
-/// before a tool's logging is set up, so tools print them in libkmod's own
-/// format and need to know which one it is.
-struct ConfigMessage {
-  enum class Kind {
-    bad_line,             ///< "<file> line <n>: ignoring bad line starting with '<cmd>'"
-    deprecated_command,   ///< "<file>: command <cmd> is deprecated and not parsed anymore"
-    nested_directory,     ///< "Directories inside directories are not supported: <dir>/<name>"
-    unreadable_directory, ///< "opendir(<dir>): <strerror>"
-    bad_cmdline_option,   ///< "Ignoring bad option on kernel command line while parsing module name: '<m>'"
-  };
-  Kind kind;
-  std::string text;  ///< the message, without trailing newline
-};
-
-class ConfigMessageSink {
- public:
-  virtual ~ConfigMessageSink() = default;
-  virtual void report(const ConfigMessage& message) = 0;
-};
+/// What goes wrong while reading configuration is reported to a
+/// DiagnosticSink with report_from(Severity::error, <libkmod's site>, text),
+/// as libkmod logs it (before a tool's own logging is set up, so tools print
+/// these in libkmod's format):
+///   "<file> line <n>: ignoring bad line starting with '<cmd>'"
+///   "<file>: command <cmd> is deprecated and not parsed anymore"
+///   "Directories inside directories are not supported: <dir>/<name>"
+///   "opendir(<dir>): <strerror>"
+///   "Ignoring bad option on kernel command line while parsing module name: '<m>'"
 
 /// kmod master's default modprobe.d search path.
 std::vector<std::string> default_modprobe_config_paths();
@@ -122,14 +112,14 @@ struct ConfigSources {
 
 /// Reads every source. Never fails: unreadable files are skipped and bad
 /// lines reported, as libkmod does.
-ModprobeConfig load_modprobe_config(const ConfigSources& sources, ConfigMessageSink& messages);
+ModprobeConfig load_modprobe_config(const ConfigSources& sources, DiagnosticSink& messages);
 
 /// Parses one file's text into \p config (exposed for tests and fuzzing).
 void parse_modprobe_config_text(std::string_view text, const std::string& file_name, ModprobeConfig& config,
-                                ConfigMessageSink& messages);
+                                DiagnosticSink& messages);
 
 /// Applies a kernel command line (§7.4) to \p config.
-void parse_kernel_cmdline(std::string_view cmdline, ModprobeConfig& config, ConfigMessageSink& messages);
+void parse_kernel_cmdline(std::string_view cmdline, ModprobeConfig& config, DiagnosticSink& messages);
 
 /// The kernel command line as libkmod reads it: at most 4095 bytes of
 /// /proc/cmdline (or of the file named by KMODX_PROC_CMDLINE, for tests);

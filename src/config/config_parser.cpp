@@ -7,8 +7,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "kmodx/modprobe_config.hpp"
 #include "config/config_files.hpp"
+#include "kmodx/modprobe_config.hpp"
+#include "util/libkmod_sites.hpp"
 #include "util/line_reader.hpp"
 #include "util/mapped_file.hpp"
 #include "util/names.hpp"
@@ -125,7 +126,7 @@ void add_options(ModprobeConfig& config, std::string module, std::string text) {
 
 /// Parses one logical line; false when it is a bad line.
 bool parse_line(std::string_view line, const std::string& file_name, ModprobeConfig& config,
-                ConfigMessageSink& messages, const std::string& command) {
+                DiagnosticSink& messages, const std::string& command) {
   std::string_view rest = line;
   next_token(rest, kBlanks);  // the command itself
   if (command == "alias") {
@@ -154,8 +155,8 @@ bool parse_line(std::string_view line, const std::string& file_name, ModprobeCon
     return true;
   }
   if (command == "include" || command == "config") {
-    messages.report({ConfigMessage::Kind::deprecated_command,
-                     file_name + ": command " + command + " is deprecated and not parsed anymore"});
+    messages.report_from(Severity::error, libkmod_site::config_parse_deprecated,
+                         file_name + ": command " + command + " is deprecated and not parsed anymore");
     return true;
   }
   return false;
@@ -163,16 +164,17 @@ bool parse_line(std::string_view line, const std::string& file_name, ModprobeCon
 
 /// libkmod's words for the config entries it skips (names that are not
 /// *.conf are skipped silently).
-void report_skipped(ConfigMessageSink& messages, ConfigListEvent event, const std::string& dir, std::string_view name,
+void report_skipped(DiagnosticSink& messages, ConfigListEvent event, const std::string& dir, std::string_view name,
                     int err) {
   switch (event) {
     case ConfigListEvent::unreadable_directory:
-      messages.report({ConfigMessage::Kind::unreadable_directory, "opendir(" + dir + "): " + std::strerror(err)});
+      messages.report_from(Severity::error, libkmod_site::conf_files_list,
+                           "opendir(" + dir + "): " + std::strerror(err));
       break;
     case ConfigListEvent::not_conf: break;
     case ConfigListEvent::nested_directory:
-      messages.report({ConfigMessage::Kind::nested_directory,
-                       "Directories inside directories are not supported: " + dir + "/" + std::string(name)});
+      messages.report_from(Severity::error, libkmod_site::conf_files_filter_out,
+                           "Directories inside directories are not supported: " + dir + "/" + std::string(name));
       break;
   }
 }
@@ -185,7 +187,7 @@ std::vector<std::string> default_modprobe_config_paths() {
 }
 
 void parse_modprobe_config_text(std::string_view text, const std::string& file_name, ModprobeConfig& config,
-                                ConfigMessageSink& messages) {
+                                DiagnosticSink& messages) {
   LogicalLineReader reader(text);
   while (auto raw = reader.next()) {
     std::string_view line = c_string_view(*raw);
@@ -194,12 +196,13 @@ void parse_modprobe_config_text(std::string_view text, const std::string& file_n
     auto command = next_token(probe, kBlanks);
     if (!command) continue;
     if (!parse_line(line, file_name, config, messages, *command))
-      messages.report({ConfigMessage::Kind::bad_line, file_name + " line " + std::to_string(reader.line_number()) +
-                                                          ": ignoring bad line starting with '" + *command + "'"});
+      messages.report_from(Severity::error, libkmod_site::config_parse_bad_line,
+                           file_name + " line " + std::to_string(reader.line_number()) +
+                               ": ignoring bad line starting with '" + *command + "'");
   }
 }
 
-ModprobeConfig load_modprobe_config(const ConfigSources& sources, ConfigMessageSink& messages) {
+ModprobeConfig load_modprobe_config(const ConfigSources& sources, DiagnosticSink& messages) {
   ConfigFileList files;
   if (!sources.module_dir.empty()) {
     files.insert("modules.softdep", sources.module_dir + "/modules.softdep");

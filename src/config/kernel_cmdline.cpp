@@ -11,13 +11,14 @@
 #include <cstring>
 
 #include "kmodx/modprobe_config.hpp"
+#include "util/libkmod_sites.hpp"
 #include "util/names.hpp"
 
 namespace kmodx {
 namespace {
 
 void add_result(ModprobeConfig& config, std::string modname, std::string param, const char* value,
-                ConfigMessageSink& messages) {
+                DiagnosticSink& messages) {
   if (modname == "modprobe" && param.starts_with("blacklist=")) {
     // strsep() on ',': empty pieces are kept, and not normalised.
     std::string_view list = value ? value : "";
@@ -30,9 +31,8 @@ void add_result(ModprobeConfig& config, std::string modname, std::string param, 
     return;
   }
   if (!underscores(modname)) {
-    messages.report({ConfigMessage::Kind::bad_cmdline_option,
-                     "Ignoring bad option on kernel command line while parsing module name: '" +
-                         modname + "'"});
+    messages.report_from(Severity::error, libkmod_site::kcmdline_parse_result,
+                         "Ignoring bad option on kernel command line while parsing module name: '" + modname + "'");
     return;
   }
   std::replace(param.begin(), param.end(), '\t', ' ');
@@ -44,7 +44,7 @@ void add_result(ModprobeConfig& config, std::string modname, std::string param, 
 // libkmod's state machine, run over a NUL-terminated copy so that its
 // in-place rewrites (terminating tokens, re-quoting what a bootloader
 // unquoted) can be followed literally.
-void parse_kernel_cmdline(std::string_view cmdline, ModprobeConfig& config, ConfigMessageSink& messages) {
+void parse_kernel_cmdline(std::string_view cmdline, ModprobeConfig& config, DiagnosticSink& messages) {
   std::string buf(cmdline.substr(0, cmdline.find('\0')));
   buf.push_back('\0');
   char* const base = buf.data();

@@ -31,27 +31,6 @@ namespace kmodx::tools {
 
 namespace {
 
-/// Config messages are logged by libkmod before a tool can route its
-/// logging, so they keep libkmod's own format and source sites.
-class ConfigLogger final : public ConfigMessageSink {
- public:
-  explicit ConfigLogger(ToolLog& log) : log_(log) {}
-  void report(const ConfigMessage& m) override {
-    std::string_view site = libkmod_site::config_parse_bad_line;
-    switch (m.kind) {
-      case ConfigMessage::Kind::bad_line: break;
-      case ConfigMessage::Kind::deprecated_command: site = libkmod_site::config_parse_deprecated; break;
-      case ConfigMessage::Kind::nested_directory: site = libkmod_site::conf_files_filter_out; break;
-      case ConfigMessage::Kind::unreadable_directory: site = libkmod_site::conf_files_list; break;
-      case ConfigMessage::Kind::bad_cmdline_option: site = libkmod_site::kcmdline_parse_result; break;
-    }
-    log_.report_from(Severity::error, site, m.text);
-  }
-
- private:
-  ToolLog& log_;
-};
-
 /// MODPROBE_OPTIONS words go between argv[0] and the real arguments,
 /// split on single spaces with kmod's quote handling.
 std::vector<std::string> options_from_environment() {
@@ -434,10 +413,11 @@ ModprobeSession::ModprobeSession(ModprobeSettings settings, ToolLog& log, std::s
   sources.paths = s_.config_paths.empty() ? default_modprobe_config_paths() : s_.config_paths;
   sources.module_dir = dirname_;
   sources.kernel_cmdline = read_kernel_cmdline();
-  ConfigLogger config_log(log_);
+  // Config messages are logged by libkmod before a tool can route its
+  // logging, so they keep libkmod's own format.
   log_.route_libkmod(false);
   log_.set_libkmod_threshold(log_priority_from_env());
-  config_ = load_modprobe_config(sources, config_log);
+  config_ = load_modprobe_config(sources, log_);
   // From here libkmod's messages go through modprobe's logger at its verbosity.
   log_.route_libkmod(true);
   log_.set_libkmod_threshold(s_.verbose);

@@ -24,9 +24,9 @@ inline std::string_view text_of(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }
 
-class NullConfigSink final : public ConfigMessageSink {
+class NullConfigSink final : public DiagnosticSink {
  public:
-  void report(const ConfigMessage&) override {}
+  void report(Severity, std::string_view) override {}
 };
 
 [[noreturn]] inline void property_failed(const char* what, const char* file, int line) {

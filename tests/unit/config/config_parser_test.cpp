@@ -7,13 +7,12 @@
 #include "kmodx/modprobe_config.hpp"
 #include "support/temp_dir.hpp"
 
-using kmodx::ConfigMessage;
 using kmodx::ModprobeConfig;
 
 namespace {
 
-struct Messages final : kmodx::ConfigMessageSink {
-  void report(const ConfigMessage& m) override { texts.push_back(m.text); }
+struct Messages final : kmodx::DiagnosticSink {
+  void report(kmodx::Severity, std::string_view text) override { texts.emplace_back(text); }
   std::vector<std::string> texts;
 };
 

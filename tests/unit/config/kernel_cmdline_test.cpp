@@ -7,8 +7,8 @@
 
 namespace {
 
-struct Messages final : kmodx::ConfigMessageSink {
-  void report(const kmodx::ConfigMessage& m) override { texts.push_back(m.text); }
+struct Messages final : kmodx::DiagnosticSink {
+  void report(kmodx::Severity, std::string_view text) override { texts.emplace_back(text); }
   std::vector<std::string> texts;
 };
 

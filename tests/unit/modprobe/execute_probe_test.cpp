@@ -20,8 +20,8 @@ using kmodx::test::IndexTree;
 
 namespace {
 
-struct Quiet final : kmodx::ConfigMessageSink {
-  void report(const kmodx::ConfigMessage&) override {}
+struct Quiet final : kmodx::DiagnosticSink {
+  void report(kmodx::Severity, std::string_view) override {}
 };
 
 /// Probes \p name in \p tree with \p config_text against \p backend; the

@@ -11,8 +11,8 @@
 
 namespace {
 
-struct Messages final : kmodx::ConfigMessageSink {
-  void report(const kmodx::ConfigMessage&) override {}
+struct Messages final : kmodx::DiagnosticSink {
+  void report(kmodx::Severity, std::string_view) override {}
 };
 
 using Tree = kmodx::test::IndexTree;

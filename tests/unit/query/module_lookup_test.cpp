@@ -164,9 +164,9 @@ using Step = kmodx::LookupHit::Step;
 /// with the configuration \p config_text: "step name alias" per hit.
 std::vector<std::string> hits(const TempDir& dir, std::string_view config_text, std::string_view name,
                               kmodx::LookupIndexes::Loading loading = kmodx::LookupIndexes::Loading::preloaded) {
-  struct Quiet final : kmodx::ConfigMessageSink {
-    void report(const kmodx::ConfigMessage&) override {}
-  } quiet;
+  struct Quiet final : kmodx::DiagnosticSink {
+  void report(kmodx::Severity, std::string_view) override {}
+} quiet;
   kmodx::ModprobeConfig config;
   kmodx::parse_modprobe_config_text(config_text, "t.conf", config, quiet);
   const kmodx::LookupIndexes indexes(dir.path().string(), loading, nullptr);
