@@ -41,22 +41,16 @@ struct DepLine {
 /// without ':' gives neither a path nor dependencies, as in libkmod.
 DepLine split_dep_line(std::string_view line);
 
-/// A dependency of a modules.dep line whose file cannot be found.
-struct MissingDependency {
-  std::string path;  ///< absolute, as libkmod names it
-  int code = 0;      ///< stat()'s errno
-};
-
 /// libkmod makes each dependency of a line from its file, and the first one
 /// that cannot be stat()ed (a module deleted without running depmod) fails
 /// the whole list: that module is then used without dependencies, and
 /// libkmod reports `ctx=%p path=<path> error=<strerror>` from
-/// kmod_module_parse_depline each time it reads the line. nullopt when all
-/// are there.
-std::optional<MissingDependency> first_missing_dependency(const DepLine& line, const std::string& dirname);
-
-/// That report's text, \p context standing in for libkmod's context pointer.
-std::string missing_dependency_message(const void* context, const MissingDependency& missing);
+/// kmod_module_parse_depline each time it reads the line. This checks
+/// \p line's dependencies the same way, reports that line to \p sink (if
+/// given; \p context stands in for libkmod's context pointer) and returns
+/// whether all are there.
+bool dependency_files_present(const DepLine& line, const std::string& dirname, const void* context,
+                              DiagnosticSink* sink);
 
 /// The indexes a lookup reads.
 enum class LookupIndex { dep, alias, symbols, builtin, builtin_alias };
@@ -84,6 +78,8 @@ class LookupIndexes {
 
  private:
   std::optional<Index> open(LookupIndex which) const;
+  /// The index to read: the preloaded one, or one opened into \p held.
+  const Index* index_for(LookupIndex which, std::optional<Index>& held) const;
 
   std::string dirname_;
   Loading loading_;

@@ -89,7 +89,7 @@ class ModuleResolver {
   std::optional<std::string> dep_line(std::string_view name) const;
   /// libkmod's kmod_module_parse_depline: path and dependencies of \p id
   /// from its modules.dep line; a missing dependency file is reported and
-  /// leaves the dependencies unread (see first_missing_dependency).
+  /// leaves the dependencies unread (see dependency_files_present).
   void parse_dep_line(ModuleId id, const std::string& line);
   std::vector<ModuleId> resolve_names(const std::vector<std::string>& names);
 

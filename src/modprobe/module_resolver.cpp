@@ -77,11 +77,8 @@ void ModuleResolver::parse_dep_line(ModuleId id, const std::string& line) {
   const DepLine dep = split_dep_line(line);
   if (!modules_[id].path) modules_[id].path = module_file_path(dep.path, dirname_);
   modules_[id].path_resolved = true;
-  if (auto missing = first_missing_dependency(dep, dirname_)) {
-    // The list fails whole and the line is read again by the next caller.
-    sink_.report_from(Severity::error, libkmod_site::parse_depline, missing_dependency_message(this, *missing));
-    return;
-  }
+  // A missing file fails the list whole; the next caller reads the line again.
+  if (!dependency_files_present(dep, dirname_, this, &sink_)) return;
   std::vector<ModuleId> deps;
   for (std::string_view listed : dep.dependencies) {
     std::string full = module_file_path(listed, dirname_);

@@ -40,10 +40,15 @@ const Index* LookupIndexes::preloaded(LookupIndex which) const {
   return index ? &*index : nullptr;
 }
 
+const Index* LookupIndexes::index_for(LookupIndex which, std::optional<Index>& held) const {
+  if (loading_ == Loading::preloaded) return preloaded(which);
+  held = open(which);
+  return held ? &*held : nullptr;
+}
+
 std::optional<std::string> LookupIndexes::exact(LookupIndex which, std::string_view key) const {
-  std::optional<Index> opened;
-  const Index* index = preloaded(which);
-  if (loading_ == Loading::per_call && (opened = open(which))) index = &*opened;
+  std::optional<Index> held;
+  const Index* index = index_for(which, held);
   if (index == nullptr) return std::nullopt;
   Error damage;
   auto value = index->lookup_exact(key, &damage);
@@ -52,9 +57,8 @@ std::optional<std::string> LookupIndexes::exact(LookupIndex which, std::string_v
 }
 
 std::vector<IndexValue> LookupIndexes::wildcard(LookupIndex which, std::string_view query) const {
-  std::optional<Index> opened;
-  const Index* index = preloaded(which);
-  if (loading_ == Loading::per_call && (opened = open(which))) index = &*opened;
+  std::optional<Index> held;
+  const Index* index = index_for(which, held);
   if (index == nullptr) return {};
   Error damage;
   // libkmod reads preloaded indexes through the mapping, others through

@@ -22,24 +22,26 @@ std::optional<std::string> ModuleDirectory::path_from_dep_line(std::string_view 
   const DepLine dep = split_dep_line(line);
   if (dep.path.empty()) return std::nullopt;
   // libkmod parses the whole line where it learns the path.
-  if (auto missing = first_missing_dependency(dep, dirname_); missing && sink_ != nullptr)
-    sink_->report_from(Severity::error, libkmod_site::parse_depline, missing_dependency_message(this, *missing));
+  (void)dependency_files_present(dep, dirname_, this, sink_);
   return module_file_path(dep.path, dirname_);
 }
 
-std::optional<MissingDependency> first_missing_dependency(const DepLine& line, const std::string& dirname) {
+bool dependency_files_present(const DepLine& line, const std::string& dirname, const void* context,
+                              DiagnosticSink* sink) {
   for (std::string_view listed : line.dependencies) {
-    std::string path = module_file_path(listed, dirname);
+    const std::string path = module_file_path(listed, dirname);
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return MissingDependency{std::move(path), errno};
+    if (::stat(path.c_str(), &st) == 0) continue;
+    const int code = errno;
+    if (sink != nullptr) {
+      char pointer[32];
+      std::snprintf(pointer, sizeof pointer, "%p", context);
+      sink->report_from(Severity::error, libkmod_site::parse_depline,
+                        std::string("ctx=") + pointer + " path=" + path + " error=" + std::strerror(code));
+    }
+    return false;
   }
-  return std::nullopt;
-}
-
-std::string missing_dependency_message(const void* context, const MissingDependency& missing) {
-  char pointer[32];
-  std::snprintf(pointer, sizeof pointer, "%p", context);
-  return std::string("ctx=") + pointer + " path=" + missing.path + " error=" + std::strerror(missing.code);
+  return true;
 }
 
 DepLine split_dep_line(std::string_view line) {

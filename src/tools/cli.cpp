@@ -3,14 +3,18 @@
 
 #include <sys/utsname.h>
 
+#include <charconv>
 #include <cstdio>
 
 namespace kmodx::tools {
 
 OptionParser::OptionParser(int argc, char** argv, const char* short_options, std::span<const OptionSpec> specs)
     : argc_(argc), argv_(argv), short_options_(short_options), specs_(specs) {
-  for (const OptionSpec& spec : specs_)
-    if (spec.long_name != nullptr) long_options_.push_back({spec.long_name, spec.has_arg, nullptr, spec.val});
+  for (const OptionSpec& spec : specs_) {
+    if (spec.long_name == nullptr) continue;
+    long_options_.push_back({spec.long_name, spec.has_arg, nullptr, spec.val});
+    long_specs_.push_back(&spec);
+  }
   long_options_.push_back({nullptr, 0, nullptr, 0});
 }
 
@@ -30,13 +34,9 @@ std::optional<CommandLineOption> OptionParser::next() {
     o.has_value = true;
   }
   if (index >= 0) {
-    o.spelling = std::string("--") + long_options_[static_cast<std::size_t>(index)].name;
-    // Long options are declared in the order of specs_ that have a name.
-    for (const OptionSpec& spec : specs_)
-      if (spec.long_name != nullptr && --index < 0) {
-        o.key = spec.key;
-        break;
-      }
+    const OptionSpec& spec = *long_specs_[static_cast<std::size_t>(index)];
+    o.spelling = std::string("--") + spec.long_name;
+    o.key = spec.key;
   } else {
     o.spelling = std::string("-") + static_cast<char>(c);
     for (const OptionSpec& spec : specs_)
@@ -70,6 +70,14 @@ std::optional<std::string> module_options_from_arguments(const std::vector<std::
     else *out += " " + word;
   }
   return out;
+}
+
+std::optional<unsigned> parse_job_count(std::string_view value) {
+  unsigned jobs = 0;
+  const char* end = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(value.data(), end, jobs);
+  if (ec != std::errc() || ptr != end || jobs < 1 || jobs > kMaxJobs) return std::nullopt;
+  return jobs;
 }
 
 void print_version() {

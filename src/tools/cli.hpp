@@ -57,7 +57,8 @@ class OptionParser {
   char** argv_;
   const char* short_options_;
   std::span<const OptionSpec> specs_;
-  std::vector<option> long_options_;
+  std::vector<option> long_options_;           // getopt_long's table, terminated
+  std::vector<const OptionSpec*> long_specs_;  // the spec of each entry of long_options_
   bool failed_ = false;
 };
 
@@ -66,6 +67,13 @@ class OptionParser {
 /// start with a quote becomes `key="value"` (kmod 34+ for insmod, every kmod
 /// for modprobe). nullopt when there are none.
 std::optional<std::string> module_options_from_arguments(const std::vector<std::string>& args);
+
+/// Most threads depmod -j and modprobe --parallel take.
+inline constexpr unsigned kMaxJobs = 1024;
+
+/// A thread count from 1 to kMaxJobs written in decimal, nothing else (not
+/// what stoul() makes of "-1"); nullopt otherwise.
+std::optional<unsigned> parse_job_count(std::string_view value);
 
 /// The two --version lines every tool prints.
 void print_version();

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
@@ -57,8 +56,6 @@ std::string make_absolute(const std::string& path) {
   std::error_code ec;
   return std::filesystem::current_path(ec).string() + "/" + path;
 }
-
-constexpr unsigned kMaxJobs = 1024;
 
 // kmod 30's table (tools/depmod.c) in its order, then kmod master's -m DIR
 // and -o DIR (kmod 30's -m was the deprecated --map), and kmodx's -j and
@@ -112,17 +109,14 @@ bool parse(std::string_view prog, int argc, char** argv, Settings& s, ToolLog& l
     else if (n == "verbose") ++s.verbose;
     else if (n == "warn") s.warn = true;
     else if (n == "jobs") {
-      // A thread count, not whatever stoul() makes of "-1" (4294967295).
-      unsigned jobs = 0;
-      const char* end = o->value.data() + o->value.size();
-      auto [ptr, ec] = std::from_chars(o->value.data(), end, jobs);
-      if (ec != std::errc() || ptr != end || jobs < 1 || jobs > kMaxJobs) {
+      auto jobs = parse_job_count(o->value);
+      if (!jobs) {
         log.report(Severity::fatal, "-j takes a number of threads from 1 to " + std::to_string(kMaxJobs) +
                                         ", not '" + o->value + "'");
         exit_code = 1;
         return false;
       }
-      s.jobs = jobs;
+      s.jobs = *jobs;
     }
     else if (n == "version") { print_version(); exit_code = 0; return false; }
     else if (n == "help") { print_depmod_help(prog); exit_code = 0; return false; }

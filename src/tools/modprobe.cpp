@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <charconv>
 #include <map>
 #include <set>
 #include <thread>
@@ -173,16 +172,15 @@ Parsed parse_settings(std::string_view prog, std::vector<std::string> words, Mod
     else if (n == "graph") s.graph = true;
     else if (n == "parallel") {
       // --parallel: as many jobs as CPUs; --parallel=N: N.
-      constexpr unsigned kMaxJobs = 1024;
       unsigned jobs = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxJobs);
       if (o->has_value) {
-        const char* end = o->value.data() + o->value.size();
-        auto [ptr, ec] = std::from_chars(o->value.data(), end, jobs);
-        if (ec != std::errc() || ptr != end || jobs < 1 || jobs > kMaxJobs) {
+        auto given = parse_job_count(o->value);
+        if (!given) {
           log.error("--parallel takes a number of jobs from 1 to " + std::to_string(kMaxJobs) + ", not '" + o->value +
                     "'.");
           return Parsed::exit_fail;
         }
+        jobs = *given;
       }
       s.parallel = jobs;
     }
