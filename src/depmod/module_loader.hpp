@@ -8,17 +8,15 @@
 // replaced by a higher-priority copy was read for nothing but changes
 // nothing. Each load fills its own slot; the result never depends on timing.
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "depmod/module_record.hpp"
+#include "util/thread_pool.hpp"
 
 namespace kmodx::depmod {
 
@@ -45,17 +43,10 @@ class ModuleLoadQueue {
   void fill(std::vector<ModuleRecord>& modules, const Progress& progress = {});
 
  private:
-  void work();
-
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::size_t> queue_;                  // slots not yet taken
+  std::mutex mutex_;                               // guards the two below
   std::deque<ModuleRecord> slots_;                 // stable addresses
   std::unordered_map<std::string, std::size_t> slot_of_path_;
-  std::size_t pending_ = 0;                        // submitted, not finished
-  std::condition_variable all_done_;
-  bool closed_ = false;
-  std::vector<std::jthread> workers_;
+  ThreadPool pool_;                                // last: gone before the slots
 };
 
 /// Reads one module: fills the loaded fields of \p module from its path.

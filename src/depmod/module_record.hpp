@@ -24,10 +24,9 @@ struct NeededSymbol {
   bool weak = false;
 };
 
-struct ModuleRecord {
-  std::string name;                    ///< normalised module name
-  std::string path;                    ///< absolute path as scanned
-  std::optional<std::string> relpath;  ///< path below the module directory, if under it
+/// What reading the module file gives (module_loader.hpp): moved from the
+/// reader's slot into the record as one value.
+struct ModuleContents {
   std::vector<std::string> aliases;    ///< raw `alias=` values, .modinfo order
   std::vector<std::string> softdeps;   ///< raw `softdep=` values
   std::vector<std::string> weakdeps;   ///< raw `weakdep=` values
@@ -36,6 +35,12 @@ struct ModuleRecord {
   /// Why the exported symbols could not be read (not set for "no symbols");
   /// depmod reports it and keeps the module.
   std::optional<Error> symbols_error;
+};
+
+struct ModuleRecord : ModuleContents {
+  std::string name;                    ///< normalised module name
+  std::string path;                    ///< absolute path as scanned
+  std::optional<std::string> relpath;  ///< path below the module directory, if under it
 
   /// A record for the module file \p path, named \p name, with its path
   /// relative to the module directory \p dirname when it lies below it.

@@ -2,33 +2,31 @@
 #include "depmod/outputs.hpp"
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
-#include <system_error>
-#include <thread>
 
 #include "depmod/atomic_files.hpp"
 #include "depmod/text_inputs.hpp"
 #include "index/trie_writer.hpp"
 #include "util/mapped_file.hpp"
 #include "util/names.hpp"
+#include "util/thread_pool.hpp"
 
 namespace kmodx::depmod {
 
 namespace {
-std::vector<std::string> compute_dep_lines(const DepmodState& s, unsigned threads);
+std::vector<std::string> compute_dep_lines(const DepmodState& s, ThreadPool* pool);
 }  // namespace
 
 // Results more than one writer needs, computed by whichever asks first.
 class SharedResults {
  public:
-  SharedResults(const DepmodState& state, unsigned threads) : state_(state), threads_(threads) {}
+  /// \p pool, if any, is the one the writers run on.
+  SharedResults(const DepmodState& state, ThreadPool* pool) : state_(state), pool_(pool) {}
   /// modules.dep line of each module, no '\n'. Needs state.graph.
   const std::vector<std::string>& dep_lines() {
-    std::call_once(dep_once_, [&] { dep_lines_ = compute_dep_lines(state_, threads_); });
+    std::call_once(dep_once_, [&] { dep_lines_ = compute_dep_lines(state_, pool_); });
     return dep_lines_;
   }
   /// Module-owned symbols in kmod's hash order.
@@ -39,7 +37,7 @@ class SharedResults {
 
  private:
   const DepmodState& state_;
-  unsigned threads_;
+  ThreadPool* pool_;
   std::once_flag dep_once_, symbols_once_;
   std::vector<std::string> dep_lines_;
   std::vector<std::pair<std::string_view, SymbolEntry>> symbols_;
@@ -60,7 +58,7 @@ constexpr Order kIndexOrder = Order::pre_order;
 
 const std::string& shown_path(const ModuleRecord& m) { return m.relpath ? *m.relpath : m.path; }
 
-std::vector<std::string> compute_dep_lines(const DepmodState& s, unsigned threads) {
+std::vector<std::string> compute_dep_lines(const DepmodState& s, ThreadPool* pool) {
   std::vector<std::string> lines(s.modules.size());
   auto fill = [&](std::size_t begin, std::size_t end) {
     for (std::size_t m = begin; m < end; ++m) {
@@ -73,20 +71,16 @@ std::vector<std::string> compute_dep_lines(const DepmodState& s, unsigned thread
     }
   };
   // Both modules.dep writers wait for these lines, near the end of the run
-  // when the other files are mostly done: split big trees in two.
+  // when the other files are mostly done: big trees are split in two, the
+  // second half offered to the pool.
   const std::size_t half = s.modules.size() / 2;
-  if (half < 512 || threads < 2) {
+  if (half < 512 || pool == nullptr || pool->threads() < 2) {
     fill(0, s.modules.size());
     return lines;
   }
-  std::jthread second;
-  try {
-    second = std::jthread([&] { fill(half, s.modules.size()); });
-  } catch (const std::system_error&) {
-    fill(half, s.modules.size());
-  }
+  ThreadPool::Handle second = pool->submit([&] { fill(half, s.modules.size()); }, true);
   fill(0, half);
-  if (second.joinable()) second.join();  // before `lines` is returned
+  pool->run_or_wait(second);  // before `lines` is returned
   return lines;
 }
 
@@ -284,7 +278,7 @@ OutputFailure index_failure(const Error& e, std::string_view file) {
 }  // namespace
 
 TextOutputs render_text_outputs(const DepmodState& state) {
-  SharedResults shared(state, 1);
+  SharedResults shared(state, nullptr);
   const RenderContext context{state, state.sink, shared};
   TextOutputs out;
   for (const OutputFile& f : kOutputFiles) {
@@ -306,80 +300,41 @@ struct OutputRenderer::Impl {
     Result<void> status;
   };
 
-  Impl(const DepmodState& s, unsigned n) : state(s), threads(n), shared(state, threads), jobs(kOutputFiles.size()) {}
+  Impl(const DepmodState& s, unsigned threads) : state(s), shared(state, &pool), jobs(kOutputFiles.size()), pool(threads) {}
 
-  void run(std::size_t i) {
-    const RenderContext context{state, jobs[i].sink, shared};
-    jobs[i].status = kOutputFiles[i].render(context, jobs[i].content);
-  }
-
-  // Takes jobs until the queue is closed and empty.
-  void work() {
-    for (;;) {
-      std::unique_lock lock(mutex);
-      ready.wait(lock, [&] { return !queue.empty() || closed; });
-      if (queue.empty()) return;
-      const std::size_t i = queue.front();
-      queue.pop_front();
-      lock.unlock();
-      run(i);
-    }
-  }
-
-  void close_and_join(bool discard) {
-    {
-      std::lock_guard lock(mutex);
-      if (discard) queue.clear();
-      closed = true;
-    }
-    ready.notify_all();
-    if (!discard) work();
-    for (std::jthread& t : workers) t.join();
-    workers.clear();
+  void submit(std::size_t i, bool first) {
+    pool.submit([this, i] {
+      const RenderContext context{state, jobs[i].sink, shared};
+      jobs[i].status = kOutputFiles[i].render(context, jobs[i].content);
+    }, first);
   }
 
   DepmodState state;
-  unsigned threads;
   SharedResults shared;
   std::vector<Job> jobs;
-  std::mutex mutex;
-  std::condition_variable ready;
-  std::deque<std::size_t> queue;
-  bool closed = false;
-  std::vector<std::jthread> workers;
+  ThreadPool pool;  // last: its workers end before what their tasks use goes
 };
 
 OutputRenderer::OutputRenderer(const DepmodState& state, unsigned threads)
-    : impl_(std::make_unique<Impl>(state, threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads)) {
-  threads = impl_->threads;
+    : impl_(std::make_unique<Impl>(state, threads)) {
   // The biggest writers first, so the last job to finish is a small one.
   for (std::string_view name : {"modules.symbols.bin", "modules.alias.bin", "modules.alias", "modules.symbols",
                                 "modules.devname", "modules.builtin.alias.bin", "modules.builtin.bin",
                                 "modules.softdep", "modules.weakdep"})
     for (std::size_t i = 0; i < kOutputFiles.size(); ++i)
-      if (kOutputFiles[i].name == name && !kOutputFiles[i].needs_graph) impl_->queue.push_back(i);
-  // A thread that cannot be started (a tight task limit) only means fewer
-  // workers: finish() does the rest on the calling thread.
-  try {
-    for (unsigned t = 1; t < threads; ++t) impl_->workers.emplace_back([this] { impl_->work(); });
-  } catch (const std::system_error&) {
-  }
+      if (kOutputFiles[i].name == name && !kOutputFiles[i].needs_graph) impl_->submit(i, false);
 }
 
-OutputRenderer::~OutputRenderer() {
-  if (!impl_->workers.empty()) impl_->close_and_join(true);
-}
+OutputRenderer::~OutputRenderer() = default;  // unfinished: the pool drops what no thread started
 
 std::optional<OutputFailure> OutputRenderer::finish(const DependencyGraph& graph, const std::string& outdir) {
   Impl& impl = *impl_;
-  {
-    std::lock_guard lock(impl.mutex);
-    impl.state.graph = &graph;
-    for (std::size_t i = 0; i < kOutputFiles.size(); ++i)
-      if (kOutputFiles[i].needs_graph) impl.queue.push_front(i);
-  }
-  impl.ready.notify_all();
-  impl.close_and_join(false);
+  // The graph is set before a task that needs it is queued: the pool's lock
+  // orders the two.
+  impl.state.graph = &graph;
+  for (std::size_t i = 0; i < kOutputFiles.size(); ++i)
+    if (kOutputFiles[i].needs_graph) impl.submit(i, true);
+  impl.pool.wait();
 
   std::vector<PendingFile> files;
   files.reserve(impl.jobs.size());
