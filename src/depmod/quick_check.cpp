@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "depmod/quick_check.hpp"
+#include "kmodx/depmod.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -9,17 +9,15 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
-#include <vector>
 
 #include "util/names.hpp"
+#include "util/thread_pool.hpp"
 
-namespace kmodx::depmod {
+namespace kmodx {
 namespace {
 
 // kmod master compares in microseconds; kmod 30 in whole seconds, which
@@ -29,10 +27,11 @@ bool newer(const timespec& a, const timespec& b) {
   return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a_us > b_us;
 }
 
-// The walk over the module tree, on a few threads: a stack of directories
-// still to read, shared by the workers, and a flag that stops them all at
-// the first module newer than modules.dep. Every entry costs a system call
-// (a directory is opened, a module file stat'ed), so two cores halve it.
+// The walk over the module tree, on a few threads of the pool: each
+// directory is a task that queues its subdirectories first (depth first, so
+// few wait at a time), and a flag makes every task a no-op after the first
+// module newer than modules.dep. Every entry costs a system call (a
+// directory is opened, a module file stat'ed), so two cores halve it.
 class NewerSearch {
  public:
   explicit NewerSearch(const timespec& ref) : ref_(ref) {}
@@ -40,12 +39,10 @@ class NewerSearch {
   // Takes ownership of \p root_fd.
   bool run(int root_fd) {
     root_fd_ = root_fd;
+    ThreadPool pool(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+    pool_ = &pool;
     push(".", 0);
-    const unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
-    std::vector<std::thread> helpers;
-    for (unsigned i = 1; i < n; ++i) helpers.emplace_back([this] { work(); });
-    work();
-    for (std::thread& t : helpers) t.join();
+    pool.wait();
     ::close(root_fd_);
     return found_.load();
   }
@@ -60,32 +57,9 @@ class NewerSearch {
   };
 
   void push(std::string path, unsigned depth) {
-    {
-      std::lock_guard lock(mutex_);
-      stack_.push_back({std::move(path), depth});
-      ++pending_;
-    }
-    wake_.notify_one();
-  }
-
-  void work() {
-    for (;;) {
-      Pending dir{};
-      {
-        std::unique_lock lock(mutex_);
-        wake_.wait(lock, [&] { return !stack_.empty() || pending_ == 0 || found_.load(); });
-        if (stack_.empty()) return;  // all done, or found (the rest is dropped below)
-        dir = std::move(stack_.back());
-        stack_.pop_back();
-      }
+    pool_->submit([this, dir = Pending{std::move(path), depth}] {
       if (!found_.load()) scan(dir);
-      std::lock_guard lock(mutex_);
-      if (--pending_ == 0 || found_.load()) wake_.notify_all();
-      if (found_.load()) {
-        pending_ -= static_cast<long>(stack_.size());
-        stack_.clear();
-      }
-    }
+    }, true);
   }
 
   void scan(const Pending& dir) {
@@ -124,16 +98,13 @@ class NewerSearch {
 
   const timespec ref_;
   int root_fd_ = -1;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::vector<Pending> stack_;
-  long pending_ = 0;  // directories pushed and not finished
+  ThreadPool* pool_ = nullptr;
   std::atomic<bool> found_{false};
 };
 
 }  // namespace
 
-bool depmod_is_up_to_date(const std::string& dirname, DiagnosticSink& sink) {
+bool module_database_is_current(const std::string& dirname, DiagnosticSink& sink) {
   int fd = open(dirname.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     sink.report(Severity::error, "could not open directory " + dirname + ": " + std::strerror(errno));
@@ -149,4 +120,4 @@ bool depmod_is_up_to_date(const std::string& dirname, DiagnosticSink& sink) {
   return !NewerSearch(dep.st_mtim).run(fd);
 }
 
-}  // namespace kmodx::depmod
+}  // namespace kmodx

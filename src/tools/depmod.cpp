@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // depmod: index a module directory (spec §4). Options and messages follow
 // kmod master; kmod 30's deprecated options are accepted with its warning.
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,32 +9,19 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "config/depmod_config.hpp"
-#include "depmod/dep_graph.hpp"
-#include "depmod/module_array.hpp"
-#include "depmod/module_loader.hpp"
-#include "depmod/module_search.hpp"
-#include "depmod/outputs.hpp"
-#include "depmod/quick_check.hpp"
-#include "query/dependency_dot.hpp"
+#include "kmodx/depmod.hpp"
 #include "tools/cli.hpp"
 #include "tools/depmod_help.hpp"
 #include "tools/log.hpp"
 #include "tools/progress_line.hpp"
 #include "tools/tools.hpp"
-#include "util/libkmod_sites.hpp"
-#include "util/names.hpp"
 
 namespace kmodx::tools {
 namespace {
-
-using namespace kmodx::depmod;
 
 struct Settings {
   bool quick = false, errsyms = false, dry_run = false, warn = false, all = false;
@@ -130,17 +116,6 @@ bool parse(std::string_view prog, int argc, char** argv, Settings& s, ToolLog& l
   return true;
 }
 
-// kmod's words for a failed write of the outputs: the index writer's and
-// the publishing's failures end the run (FATAL, kmod master's text for an
-// index key); a file that could not be written was reported already.
-void report_output_failure(const OutputFailure& failure, ToolLog& log) {
-  switch (failure.kind) {
-    case OutputFailure::Kind::index:
-    case OutputFailure::Kind::publish: log.report(Severity::fatal, failure.error.detail); break;
-    case OutputFailure::Kind::reported: break;
-  }
-}
-
 // "%u.%u" as C's sscanf reads it: a kernel version starts with two numbers.
 bool looks_like_version(const std::string& s) {
   unsigned a = 0, b = 0;
@@ -201,126 +176,52 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
 
   if (s.quick) {
     if (s.dry_run) return 0;
-    if (depmod_is_up_to_date(dirname, log)) return 0;
+    if (module_database_is_current(dirname, log)) return 0;
   }
   log.set_threshold(static_cast<int>(Severity::warning) + s.verbose);
 
-  SymbolTable symbols(s.prefix);
-  const bool have_kernel_symbols = !s.symvers.empty() || !s.system_map.empty();
-  if (!s.symvers.empty()) {
-    // In kmod, errno here is left from libkmod's attempt to read
-    // <dirname>/modules.softdep as configuration: ENOENT when it is missing.
-    const int leftover_errno = ::access((dirname + "/modules.softdep").c_str(), F_OK) != 0 ? errno : 0;
-    if (auto r = symbols.load_symvers(s.symvers, log, leftover_errno); !r)
-      log.report(Severity::fatal, "could not load " + s.symvers + ": " + std::strerror(r.error().code));
-  } else if (!s.system_map.empty()) {
-    if (auto r = symbols.load_system_map(s.system_map, log); !r)
-      log.report(Severity::fatal, "could not load " + s.system_map + ": " + std::strerror(r.error().code));
-  }
-  if (s.errsyms && !have_kernel_symbols) {
+  DepmodRequest request;
+  request.module_dir = dirname;
+  request.output_dir = outdir;
+  request.kernel_version = version;
+  if (!s.all && !s.quick) request.files = std::move(files);
+  request.config_paths = s.configs;
+  request.symvers = s.symvers;
+  request.system_map = s.system_map;
+  request.symbol_prefix = s.prefix;
+  if (s.errsyms && s.symvers.empty() && s.system_map.empty()) {
     log.warning("-e needs -E or -F");
     s.errsyms = false;
   }
-
+  request.report_unknown = s.errsyms;
+  request.warn_duplicates = s.warn;
+  request.threads = s.jobs;
+  request.output = s.graph ? DepmodRequest::Output::graph
+                   : s.dry_run ? DepmodRequest::Output::text
+                               : DepmodRequest::Output::files;
+  request.verbose = s.verbose > 0;
+  request.print = [](std::string_view text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+  };
+  // A full run over a big tree on a terminal shows how far it is.
+  ProgressLine progress(std::string(prog) + ": reading modules",
+                        s.all && !s.dry_run && !s.graph && s.verbose == 0);
+  request.progress = [&](std::size_t done, std::size_t total) { progress.update(done, total); };
   PhaseTimer timer;
-  std::vector<ModuleRecord> modules;
-  std::optional<ModuleLoadQueue> loads(std::in_place, s.jobs);
-  if (s.all || s.quick) {
-    DepmodConfig config = load_depmod_config(s.configs.empty() ? default_depmod_config_paths() : s.configs,
-                                             version, log);
-    auto found = find_modules(dirname, config, log, [&](const std::string& path) { loads->submit(path); });
-    if (!found) {
-      loads.reset();  // joins the (idle) loader threads before the process ends
-      log.report(Severity::fatal, std::string("could not search modules: ") + std::strerror(found.error().code));
-      return 1;
-    }
-    modules = std::move(found).value();
-  } else {
-    std::map<std::string, std::string> path_of;  // module name -> path
-    for (const std::string& f : files) {
-      if (f.empty() || f.front() != '/') log.report(Severity::fatal, f + ": not absolute path.");
-      // libkmod's kmod_module_new_from_path(): the file must exist, and a
-      // second path for a known name is refused by its module pool.
-      struct stat st {};
-      if (::stat(f.c_str(), &st) != 0)
-        log.report(Severity::fatal, "could not create module " + f + ": " + std::strerror(errno));
-      auto name = path_to_modname(f);
-      ModuleRecord r = ModuleRecord::for_file(name ? *name : std::string(), f, dirname);
-      if (auto known = path_of.find(r.name); known != path_of.end()) {
-        if (known->second != f) {
-          // kmod 30's text, source location included.
-          log.error("../libkmod/" + std::string(libkmod_site::new_from_path) + "() kmod_module '" + r.name +
-                    "' already exists with different path: new-path='" + f + "' old-path='" + known->second +
-                    "'");
-          log.report(Severity::fatal, "could not create module " + f + ": File exists");
-        }
-        log.error("hash_add_unique " + r.name + ": File exists");
-        log.report(Severity::fatal, "could not add module " + f + ": File exists");
-      }
-      path_of.emplace(r.name, f);
-      modules.push_back(std::move(r));
-    }
-    // Only once every file passed: a FATAL above ends the process, which
-    // must not happen under running loader threads.
-    for (const ModuleRecord& r : modules) loads->submit(r.path);
-  }
+  request.phase_done = [&](const char* phase) {
+    if (std::string_view(phase) == "load") progress.finish();
+    timer.mark(phase);
+  };
 
-  timer.mark("search");
-  order_module_array(modules, dirname, log);
-  timer.mark("order");
-  {
-    // A full run over a big tree on a terminal shows how far it is.
-    ProgressLine progress(std::string(prog) + ": reading modules",
-                          s.all && !s.dry_run && !s.graph && s.verbose == 0);
-    loads->fill(modules, [&](std::size_t loaded, std::size_t total) { progress.update(loaded, total); });
-  }
-  timer.mark("load");
-  for (const ModuleRecord& m : modules)
-    if (m.symbols_error)
-      log.error("failed to load symbols from " + m.path + ": " + std::strerror(m.symbols_error->code));
-  symbols.add_module_exports(modules);
-  timer.mark("symbols");
-
-  // The files that do not need the graph are rendered while it is built.
-  DepmodState state{modules, nullptr, symbols, dirname, s.warn, log};
-  std::optional<OutputRenderer> renderer;
-  if (!s.dry_run && !s.graph) renderer.emplace(state, s.jobs);
-
-  ResolveOptions resolve{s.errsyms, !s.symvers.empty()};
-  std::function<void(const std::string&)> show;
-  if (s.verbose > 0)
-    show = [](const std::string& line) {
-      std::fputs((line + "\n").c_str(), stdout);
-      std::fflush(stdout);
-    };
-  DependencyGraph graph = DependencyGraph::resolve(modules, symbols, resolve, log, show);
-  const bool sorted = graph.sort();
-  timer.mark("graph");
-  if (s.graph) {
-    std::vector<std::string> names;
-    names.reserve(modules.size());
-    for (const ModuleRecord& m : modules) names.push_back(m.name);
-    const std::string dot = dependency_dot(graph.graph(), names);
-    std::fwrite(dot.data(), 1, dot.size(), stdout);
-  }
-  if (!sorted) {
-    renderer.reset();  // nothing is written
-    graph.report_cycles(modules, log);
+  auto built = build_module_database(request, log);
+  if (!built) {
+    if (!built.error().detail.empty()) log.report(Severity::fatal, built.error().detail);
     return 1;
   }
-
-  if (s.graph) return 0;
-  if (s.dry_run) {
-    state.graph = &graph;
-    TextOutputs text = render_text_outputs(state);
-    std::fwrite(text.text.data(), 1, text.text.size(), stdout);
-    if (text.failure) report_output_failure(*text.failure, log);
-    return text.failure ? 1 : 0;
-  }
-  const std::optional<OutputFailure> failure = renderer->finish(graph, outdir);
-  timer.mark("outputs");
-  if (failure) report_output_failure(*failure, log);
-  exit_now(failure ? 1 : 0);
+  if (request.output != DepmodRequest::Output::files) return 0;
+  (void)built->data.release();  // freed with the process, see exit_now()
+  exit_now(0);
 }
 
 }  // namespace kmodx::tools
