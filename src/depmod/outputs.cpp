@@ -132,7 +132,8 @@ Result<void> render_alias_bin(const RenderContext& c, std::string& out) {
         c.sink.report(Severity::warning, "Unmatched bracket in " + a);
         continue;
       }
-      if (auto r = insert(trie, c, *key, m.name, i, "alias", a + " " + m.name); !r) return r;
+      // kmod names the alias as stored: normalised.
+      if (auto r = insert(trie, c, *key, m.name, i, "alias", *key + " " + m.name); !r) return r;
     }
   }
   out = trie.serialize(kIndexOrder);
