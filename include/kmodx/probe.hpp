@@ -18,13 +18,15 @@
 #include <string>
 #include <vector>
 
+#include "kmodx/export.hpp"
 #include "kmodx/diag.hpp"
 #include "kmodx/loader.hpp"
 #include "kmodx/module_resolver.hpp"
+#include "kmodx/result.hpp"
 
 namespace kmodx {
 
-struct ProbeFlags {
+struct KMODX_API ProbeFlags {
   bool ignore_commands = false;  ///< -i: the module's own install command and softdeps are ignored
   bool ignore_loaded = false;    ///< -D: plan and print as if nothing were loaded
   bool dry_run = false;          ///< -n / -D
@@ -34,7 +36,7 @@ struct ProbeFlags {
   bool force_vermagic = false;
 };
 
-struct ProbeStep {
+struct KMODX_API ProbeStep {
   enum class Action {
     install,  ///< run the install command
     insmod,   ///< load the module file
@@ -56,7 +58,7 @@ struct ProbeStep {
   std::string describe() const;
 };
 
-struct ProbePlan {
+struct KMODX_API ProbePlan {
   ModuleId target = 0;
   /// The module is blacklisted for this probe: nothing is done, success.
   bool blacklisted = false;
@@ -65,45 +67,49 @@ struct ProbePlan {
 
 /// Builds the plan. \p extra_options are the command-line options that apply
 /// to the target only.
-ProbePlan plan_probe(ModuleResolver& resolver, ModuleId target, const ProbeFlags& flags,
+KMODX_API ProbePlan plan_probe(ModuleResolver& resolver, ModuleId target, const ProbeFlags& flags,
                      const std::optional<std::string>& extra_options);
 
 /// "In kernel" as libkmod decides it: built-in, or live per the backend.
 /// The backend pointers below may be null only for a dry run that ignores
 /// what is loaded (-D): then nothing asks the kernel.
-bool module_in_kernel(ModuleResolver& resolver, LoaderBackend* backend, ModuleId id, DiagnosticSink& sink);
+KMODX_API bool module_in_kernel(ModuleResolver& resolver, LoaderBackend* backend, ModuleId id, DiagnosticSink& sink);
 /// The part of module_in_kernel() that asks the backend: whether module
 /// \p name is live there (false without a backend).
-bool module_live(LoaderBackend* backend, const std::string& name, DiagnosticSink& sink);
+KMODX_API bool module_live(LoaderBackend* backend, const std::string& name, DiagnosticSink& sink);
 
-struct ProbeHooks {
+struct KMODX_API ProbeHooks {
   /// Called with each step about to be carried out, when printing is on.
   std::function<void(const ProbeStep&)> print;
 };
 
 /// libkmod's kmod_module_probe_insert_module(): nothing when the target is
-/// already in kernel (-EEXIST with --first-time), else plan_probe() and carry
-/// the plan out. Returns 0 on success (also: already loaded, blacklisted), or
-/// a negative errno: the first failure of a required step.
-int probe_module(ModuleResolver& resolver, LoaderBackend* backend, ModuleId target, const ProbeFlags& flags,
-                 const std::optional<std::string>& extra_options, const ProbeHooks& hooks, DiagnosticSink& sink);
+/// already in kernel (EEXIST with --first-time), else plan_probe() and carry
+/// the plan out. Succeeds also when the module was already loaded or is
+/// blacklisted; the error carries the errno of the first failure of a
+/// required step (the kernel's, EINVAL for a failed install command, ENOSYS
+/// without a backend), whose messages went to \p sink already.
+KMODX_API Result<void> probe_module(ModuleResolver& resolver, LoaderBackend* backend, ModuleId target, const ProbeFlags& flags,
+                          const std::optional<std::string>& extra_options, const ProbeHooks& hooks,
+                          DiagnosticSink& sink);
 
 /// Carries out one step of a plan, without asking whether it is loaded: its
-/// install command, or the insertion of its file. 0 or a negative errno.
-int run_probe_step(const ProbeStep& step, LoaderBackend* backend, const ProbeFlags& flags, DiagnosticSink& sink);
+/// install command, or the insertion of its file.
+KMODX_API Result<void> run_probe_step(const ProbeStep& step, LoaderBackend* backend, const ProbeFlags& flags,
+                            DiagnosticSink& sink);
 
 /// Carries out a plan (the part of probe_module() after planning).
-int execute_probe(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend* backend, const ProbeFlags& flags,
-                  const ProbeHooks& hooks, DiagnosticSink& sink);
+KMODX_API Result<void> execute_probe(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend* backend,
+                           const ProbeFlags& flags, const ProbeHooks& hooks, DiagnosticSink& sink);
 
 /// `command` with every `$CMDLINE_OPTS` replaced by \p options.
-std::string substitute_cmdline_opts(const std::string& command, const std::string& options);
+KMODX_API std::string substitute_cmdline_opts(const std::string& command, const std::string& options);
 
 /// Runs \p command with `/bin/sh -c` and MODPROBE_MODULE=\p module in its
 /// environment, as libkmod's setenv() and system() do, but without writing
 /// the process's own environment (so it may run beside other threads) and
 /// without system()'s ignoring of SIGINT and SIGQUIT meanwhile. Returns the
 /// wait status, or -1 when it could not run.
-int run_shell_command(const std::string& command, const std::string& module);
+KMODX_API int run_shell_command(const std::string& command, const std::string& module);
 
 }  // namespace kmodx

@@ -157,7 +157,8 @@ class Runner {
             node.log.report(Severity::error, open_error->detail);
             node.err = -open_error->code;
           } else {
-            node.err = run_probe_step(node.step, backend.get(), flags_, node.log);
+            auto ran = run_probe_step(node.step, backend.get(), flags_, node.log);
+            node.err = ran ? 0 : -ran.error().code;
           }
           node.outcome = Outcome::done;
         }

@@ -171,8 +171,22 @@ bool module_live(LoaderBackend* backend, const std::string& name, DiagnosticSink
   return *state == InitState::live;
 }
 
-int execute_probe(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend* backend, const ProbeFlags& flags,
-                  const ProbeHooks& hooks, DiagnosticSink& sink) {
+namespace {
+
+// The error of a step or plan that failed with \p err (a negative errno);
+// its messages went to the sink already.
+Result<void> probe_result(int err, const std::string& name) {
+  if (err >= 0) return {};
+  return Error{-err, "could not insert " + name};
+}
+
+int run_step(const ProbeStep& step, LoaderBackend* backend, const ProbeFlags& flags, DiagnosticSink& sink) {
+  if (step.action == ProbeStep::Action::install) return do_install(step, sink);
+  return backend ? do_insert(step, *backend, flags, sink) : -ENOSYS;
+}
+
+int execute(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend* backend, const ProbeFlags& flags,
+            const ProbeHooks& hooks, DiagnosticSink& sink) {
   if (plan.blacklisted) return 0;
   int err = 0;
   for (const ProbeStep& step : plan.steps) {
@@ -180,7 +194,7 @@ int execute_probe(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend
       err = -EEXIST;
     } else {
       if (hooks.print && step.action != ProbeStep::Action::none) hooks.print(step);
-      if (!flags.dry_run) err = run_probe_step(step, backend, flags, sink);
+      if (!flags.dry_run) err = run_step(step, backend, flags, sink);
     }
     if (err == -EEXIST && step.is_target && flags.first_time) break;
     if (err == -EEXIST || !step.required) err = 0;
@@ -189,15 +203,24 @@ int execute_probe(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend
   return err;
 }
 
-int run_probe_step(const ProbeStep& step, LoaderBackend* backend, const ProbeFlags& flags, DiagnosticSink& sink) {
-  if (step.action == ProbeStep::Action::install) return do_install(step, sink);
-  return backend ? do_insert(step, *backend, flags, sink) : -ENOSYS;
+}  // namespace
+
+Result<void> execute_probe(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend* backend,
+                           const ProbeFlags& flags, const ProbeHooks& hooks, DiagnosticSink& sink) {
+  return probe_result(execute(plan, resolver, backend, flags, hooks, sink), resolver.name(plan.target));
 }
 
-int probe_module(ModuleResolver& resolver, LoaderBackend* backend, ModuleId target, const ProbeFlags& flags,
-                 const std::optional<std::string>& extra_options, const ProbeHooks& hooks, DiagnosticSink& sink) {
+Result<void> run_probe_step(const ProbeStep& step, LoaderBackend* backend, const ProbeFlags& flags,
+                            DiagnosticSink& sink) {
+  return probe_result(run_step(step, backend, flags, sink), step.name);
+}
+
+Result<void> probe_module(ModuleResolver& resolver, LoaderBackend* backend, ModuleId target, const ProbeFlags& flags,
+                          const std::optional<std::string>& extra_options, const ProbeHooks& hooks,
+                          DiagnosticSink& sink) {
   if (!flags.ignore_loaded && module_in_kernel(resolver, backend, target, sink))
-    return flags.first_time ? -EEXIST : 0;
+    return flags.first_time ? Result<void>(Error{EEXIST, resolver.name(target) + " is already loaded"})
+                            : Result<void>();
   ProbePlan plan = plan_probe(resolver, target, flags, extra_options);
   return execute_probe(plan, resolver, backend, flags, hooks, sink);
 }

@@ -341,11 +341,12 @@ int insert_one(ModprobeSession& session, const std::string& arg, const std::opti
     }
     // -D neither reads nor changes the kernel's state: no backend.
     LoaderBackend* backend = s.show_depends ? nullptr : &session.backend();
-    err = probe_module(session.resolver(), backend, id, flags, extra, hooks, session.log());
-    if (err >= 0) {
+    auto probed = probe_module(session.resolver(), backend, id, flags, extra, hooks, session.log());
+    if (probed) {
       err = 0;
       continue;
     }
+    err = -probed.error().code;
     report_insert_error(session, name, err);
   }
   return err;

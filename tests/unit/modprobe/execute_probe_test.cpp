@@ -25,7 +25,8 @@ struct Quiet final : kmodx::DiagnosticSink {
 };
 
 /// Probes \p name in \p tree with \p config_text against \p backend; the
-/// return value of probe_module() for the first module the lookup finds.
+/// result of probe_module() for the first module the lookup finds, as 0 or
+/// a negative errno.
 int probe(const IndexTree& tree, FakeBackend& backend, std::string_view name, std::string_view config_text = "",
           kmodx::ProbeFlags flags = {}, std::vector<std::string>* printed = nullptr) {
   Quiet quiet;
@@ -38,7 +39,8 @@ int probe(const IndexTree& tree, FakeBackend& backend, std::string_view name, st
   REQUIRE_FALSE(found->empty());
   kmodx::ProbeHooks hooks;
   if (printed != nullptr) hooks.print = [&](const kmodx::ProbeStep& s) { printed->push_back(s.name); };
-  return kmodx::probe_module(resolver, &backend, found->front(), flags, std::nullopt, hooks, sink);
+  auto probed = kmodx::probe_module(resolver, &backend, found->front(), flags, std::nullopt, hooks, sink);
+  return probed ? 0 : -probed.error().code;
 }
 
 IndexTree chain() {

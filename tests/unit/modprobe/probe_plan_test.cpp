@@ -35,7 +35,7 @@ std::string show_depends(const Tree& tree, std::string_view config_text, std::st
   kmodx::ProbeHooks hooks;
   hooks.print = [&](const kmodx::ProbeStep& step) { out += step.describe(); };
   for (kmodx::ModuleId id : *found)
-    CHECK(kmodx::probe_module(resolver, nullptr, id, flags, extra, hooks, sink) == 0);
+    CHECK(kmodx::probe_module(resolver, nullptr, id, flags, extra, hooks, sink).ok());
   return out;
 }
 
