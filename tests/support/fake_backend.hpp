@@ -20,7 +20,17 @@ class FakeBackend final : public LoaderBackend {
  public:
   std::set<std::string> loaded;              ///< live modules
   std::map<std::string, int> insert_errors;  ///< module name -> errno its insertion fails with
+  std::map<std::string, std::vector<std::string>> holders_of;  ///< module -> the loaded modules using it
+  std::map<std::string, long> extra_refs;    ///< references from outside (an open device)
   std::vector<std::string> calls;            ///< "insert NAME PARAMS" / "remove NAME"
+
+  /// The kernel's count: holders still loaded, plus the extra references.
+  long references(const std::string& name) const {
+    long n = extra_refs.contains(name) ? extra_refs.at(name) : 0;
+    if (auto h = holders_of.find(name); h != holders_of.end())
+      for (const std::string& holder : h->second) n += loaded.contains(holder) ? 1 : 0;
+    return n;
+  }
 
   std::string_view kind() const override { return "fake"; }
 
@@ -33,7 +43,10 @@ class FakeBackend final : public LoaderBackend {
   }
   Result<void> remove(std::string_view name, bool) override {
     calls.push_back("remove " + std::string(name));
-    if (loaded.erase(std::string(name)) == 0) return make_error(ENOENT, std::string(name) + ": not loaded");
+    if (!loaded.contains(std::string(name))) return make_error(ENOENT, std::string(name) + ": not loaded");
+    // delete_module(O_NONBLOCK) of a module in use.
+    if (references(std::string(name)) > 0) return make_error(EWOULDBLOCK, std::string(name) + ": in use");
+    loaded.erase(std::string(name));
     return {};
   }
   Result<InitState> initstate(std::string_view name) override {
@@ -42,11 +55,15 @@ class FakeBackend final : public LoaderBackend {
   }
   Result<long> refcnt(std::string_view name) override {
     if (!loaded.contains(std::string(name))) return make_error(ENOENT, std::string(name) + ": not loaded");
-    return 0L;
+    return references(std::string(name));
   }
   Result<std::vector<std::string>> holders(std::string_view name) override {
     if (!loaded.contains(std::string(name))) return make_error(ENOENT, std::string(name) + ": not loaded");
-    return std::vector<std::string>{};
+    std::vector<std::string> out;
+    if (auto h = holders_of.find(std::string(name)); h != holders_of.end())
+      for (const std::string& holder : h->second)
+        if (loaded.contains(holder)) out.push_back(holder);
+    return out;
   }
   Result<long> size(std::string_view name) override {
     if (!loaded.contains(std::string(name))) return make_error(ENOENT, std::string(name) + ": not loaded");
@@ -54,7 +71,7 @@ class FakeBackend final : public LoaderBackend {
   }
   Result<std::vector<ProcModule>> loaded_modules() override {
     std::vector<ProcModule> out;
-    for (const std::string& m : loaded) out.push_back({m, 4096, 0, "-", "Live"});
+    for (const std::string& m : loaded) out.push_back({m, 4096, references(m), "-", "Live"});
     return out;
   }
 };
