@@ -13,12 +13,14 @@
 
 #include <string_view>
 
+#include "kmodx/export.hpp"
+
 namespace kmodx {
 
 /// syslog priorities, as kmod uses them for its threshold.
 enum class Severity : int { fatal = 2, error = 3, warning = 4, notice = 5, info = 6, debug = 7 };
 
-class DiagnosticSink {
+class KMODX_API DiagnosticSink {
  public:
   virtual ~DiagnosticSink() = default;
   /// \p message has no trailing newline.
@@ -33,7 +35,7 @@ class DiagnosticSink {
 };
 
 /// Discards everything; the default when a caller does not care.
-class NullSink final : public DiagnosticSink {
+class KMODX_API NullSink final : public DiagnosticSink {
  public:
   void report(Severity, std::string_view) override {}
 };

@@ -74,12 +74,14 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <mutex>
 #include <set>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "kmodx/export.hpp"
 #include "kmodx/diag.hpp"
 #include "kmodx/result.hpp"
 
@@ -100,14 +102,14 @@ inline constexpr unsigned kChildMax = 128;
 }  // namespace index_format
 
 /// One value stored under a key.
-struct IndexValue {
+struct KMODX_API IndexValue {
   std::uint32_t priority = 0;
   std::string value;
   friend bool operator==(const IndexValue&, const IndexValue&) = default;
 };
 
 /// A read-only, bounds-checked view of one `.bin` index.
-class Index {
+class KMODX_API Index {
  public:
   /// Traversals deeper than this many nodes are reported as corrupt. A key
   /// of PATH_MAX - 1 characters (the longest kmod produces) needs at most
@@ -183,18 +185,25 @@ class Index {
 /// no reason; kmodx's tools pass what a lookup found here, which reports the
 /// first damage of each index file once, as a warning naming the file and
 /// the offset.
-class IndexDamageReport {
+class KMODX_API IndexDamageReport {
  public:
   explicit IndexDamageReport(DiagnosticSink* sink) : sink_(sink) {}
+  IndexDamageReport(IndexDamageReport&& other) noexcept
+      : sink_(other.sink_), reported_(std::move(other.reported_)) {}
 
   /// \p damage as a lookup on \p index left it (code 0: nothing found).
+  /// Lookups on several threads may share one report: it locks, and the
+  /// sink is called under that lock.
   void check(const Index& index, const Error& damage) {
-    if (damage.code == 0 || sink_ == nullptr || !reported_.insert(index.name()).second) return;
+    if (damage.code == 0 || sink_ == nullptr) return;
+    std::lock_guard lock(mutex_);
+    if (!reported_.insert(index.name()).second) return;
     sink_->report(Severity::warning, damage.detail + " (damaged index, treated as not found; run depmod)");
   }
 
  private:
   DiagnosticSink* sink_;
+  std::mutex mutex_;
   std::set<std::string> reported_;
 };
 

@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kmodx/export.hpp"
 #include "kmodx/diag.hpp"
 #include "kmodx/result.hpp"
 
@@ -36,7 +37,7 @@ namespace kmodx {
 /// /sys/module/<name>/initstate.
 enum class InitState { coming, live, going };
 
-struct InsertRequest {
+struct KMODX_API InsertRequest {
   std::string path;    ///< module file; plain or compressed (detected by magic)
   std::string params;  ///< parameter string as passed to the kernel ("" for none)
   bool ignore_modversions = false;  ///< MODULE_INIT_IGNORE_MODVERSIONS
@@ -44,7 +45,7 @@ struct InsertRequest {
 };
 
 /// One line of /proc/modules: `name size refcnt deps state address`.
-struct ProcModule {
+struct KMODX_API ProcModule {
   std::string name;
   long size = 0;
   long refcnt = 0;  ///< -1 when the kernel prints '-' (no unload support)
@@ -55,7 +56,7 @@ struct ProcModule {
 /// A loaded module as lsmod lists it. size and refcnt are negative errno
 /// values where they could not be read (the module went away meanwhile), as
 /// libkmod returns them and lsmod prints them.
-struct ModuleStatus {
+struct KMODX_API ModuleStatus {
   std::string name;
   long size = 0;
   long refcnt = 0;
@@ -64,7 +65,7 @@ struct ModuleStatus {
 
 /// Thread safety: a backend object is used by one thread at a time; several
 /// backends (and processes) may share one kernel or one sim state.
-class LoaderBackend {
+class KMODX_API LoaderBackend {
  public:
   virtual ~LoaderBackend() = default;
 
@@ -100,30 +101,30 @@ class LoaderBackend {
 };
 
 /// What `--backend=` / KMODX_BACKEND asked for.
-struct BackendSpec {
+struct KMODX_API BackendSpec {
   enum class Kind { linux, sim } kind = Kind::linux;
   std::string state_dir;  ///< sim only; empty: the default below
 };
 
 /// Parses "linux", "sim" or "sim:STATE_DIR". EINVAL names the bad text.
-Result<BackendSpec> parse_backend_spec(std::string_view text);
+KMODX_API Result<BackendSpec> parse_backend_spec(std::string_view text);
 
 /// The spec from the option text if given, else from KMODX_BACKEND, else linux.
-Result<BackendSpec> select_backend(const std::optional<std::string>& option_text);
+KMODX_API Result<BackendSpec> select_backend(const std::optional<std::string>& option_text);
 
 /// Default sim state directory for a module directory
 /// (`/lib/modules/<release>`): `<module_dir>/.kmodx-sim`.
-std::string default_sim_state_dir(const std::string& module_dir);
+KMODX_API std::string default_sim_state_dir(const std::string& module_dir);
 
 /// Creates the backend. \p module_dir is the module directory the tool works
 /// on (`/lib/modules/<release>`): the simulated kernel's release is its base
 /// name. Messages that libkmod would log go to \p sink.
-Result<std::unique_ptr<LoaderBackend>> open_backend(const BackendSpec& spec, const std::string& module_dir,
+KMODX_API Result<std::unique_ptr<LoaderBackend>> open_backend(const BackendSpec& spec, const std::string& module_dir,
                                                     DiagnosticSink& sink);
 
 /// The two concrete backends (open_backend() dispatches to them).
-Result<std::unique_ptr<LoaderBackend>> open_linux_backend(DiagnosticSink& sink);
-Result<std::unique_ptr<LoaderBackend>> open_sim_backend(const std::string& state_dir, const std::string& module_dir,
+KMODX_API Result<std::unique_ptr<LoaderBackend>> open_linux_backend(DiagnosticSink& sink);
+KMODX_API Result<std::unique_ptr<LoaderBackend>> open_sim_backend(const std::string& state_dir, const std::string& module_dir,
                                                         DiagnosticSink& sink);
 
 }  // namespace kmodx

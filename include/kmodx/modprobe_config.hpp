@@ -38,25 +38,26 @@
 #include <string_view>
 #include <vector>
 
+#include "kmodx/export.hpp"
 #include "kmodx/diag.hpp"
 #include "kmodx/result.hpp"
 
 namespace kmodx {
 
-struct ConfigAlias {
+struct KMODX_API ConfigAlias {
   std::string pattern;  ///< fnmatch() pattern, normalised
   std::string module;   ///< normalised module name
 };
 
 /// `options`, `install` and `remove` entries: a module name and its text.
-struct ConfigText {
+struct KMODX_API ConfigText {
   std::string module;
   std::string text;  ///< options (tabs made spaces, leading blanks kept) or shell command
 };
 
 /// A `softdep` or `weakdep` line. Dependency names are stored as written;
 /// they are normalised when they are looked up.
-struct ConfigDependencies {
+struct KMODX_API ConfigDependencies {
   std::string module;
   std::vector<std::string> pre;   ///< softdep pre: list; empty for weakdep
   std::vector<std::string> post;  ///< softdep post: list; the list of a weakdep
@@ -65,7 +66,7 @@ struct ConfigDependencies {
   std::string rendered;
 };
 
-struct ModprobeConfig {
+struct KMODX_API ModprobeConfig {
   std::vector<ConfigAlias> aliases;
   std::vector<std::string> blacklist;
   std::vector<ConfigText> options;
@@ -101,9 +102,9 @@ struct ModprobeConfig {
 ///   "Ignoring bad option on kernel command line while parsing module name: '<m>'"
 
 /// kmod master's default modprobe.d search path.
-std::vector<std::string> default_modprobe_config_paths();
+KMODX_API std::vector<std::string> default_modprobe_config_paths();
 
-struct ConfigSources {
+struct KMODX_API ConfigSources {
   std::vector<std::string> paths;  ///< directories or files, in precedence order
   std::string module_dir;          ///< where modules.softdep/modules.weakdep live; empty: none
   /// Kernel command line text; nullopt: none (missing /proc/cmdline).
@@ -112,18 +113,18 @@ struct ConfigSources {
 
 /// Reads every source. Never fails: unreadable files are skipped and bad
 /// lines reported, as libkmod does.
-ModprobeConfig load_modprobe_config(const ConfigSources& sources, DiagnosticSink& messages);
+KMODX_API ModprobeConfig load_modprobe_config(const ConfigSources& sources, DiagnosticSink& messages);
 
 /// Parses one file's text into \p config (exposed for tests and fuzzing).
-void parse_modprobe_config_text(std::string_view text, const std::string& file_name, ModprobeConfig& config,
+KMODX_API void parse_modprobe_config_text(std::string_view text, const std::string& file_name, ModprobeConfig& config,
                                 DiagnosticSink& messages);
 
 /// Applies a kernel command line (§7.4) to \p config.
-void parse_kernel_cmdline(std::string_view cmdline, ModprobeConfig& config, DiagnosticSink& messages);
+KMODX_API void parse_kernel_cmdline(std::string_view cmdline, ModprobeConfig& config, DiagnosticSink& messages);
 
 /// The kernel command line as libkmod reads it: at most 4095 bytes of
 /// /proc/cmdline (or of the file named by KMODX_PROC_CMDLINE, for tests);
 /// nullopt when it cannot be read.
-std::optional<std::string> read_kernel_cmdline();
+KMODX_API std::optional<std::string> read_kernel_cmdline();
 
 }  // namespace kmodx

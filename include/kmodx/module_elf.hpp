@@ -17,31 +17,32 @@
 #include <string_view>
 #include <vector>
 
+#include "kmodx/export.hpp"
 #include "kmodx/result.hpp"
 
 namespace kmodx {
 
 /// One `.modinfo` string split at the first '=' (no '=' → empty value).
-struct ModinfoEntry {
+struct KMODX_API ModinfoEntry {
   std::string_view key;
   std::string_view value;
 };
 
 /// One `__versions` record.
-struct ModVersion {
+struct KMODX_API ModVersion {
   std::uint64_t crc = 0;
   std::string_view name;
 };
 
 enum class SymbolBind : std::uint8_t { undefined, global, weak, local };
 
-struct ModuleSymbol {
+struct KMODX_API ModuleSymbol {
   std::string_view name;
   std::uint64_t crc = 0;
   SymbolBind bind = SymbolBind::undefined;
 };
 
-class ModuleElf {
+class KMODX_API ModuleElf {
  public:
   /// Validates the ELF header and section table as libkmod does: ENOEXEC when
   /// there is no ELF magic, EINVAL for every other structural defect; the

@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include "kmodx/export.hpp"
 #include "kmodx/result.hpp"
 
 namespace kmodx {
@@ -32,12 +33,12 @@ namespace kmodx {
 enum class Compression { none, zstd, xz, gzip };
 
 /// "none", "zstd", "xz", "gzip" — the words /sys/module/compression uses.
-std::string_view compression_name(Compression c);
+KMODX_API std::string_view compression_name(Compression c);
 
 /// Format of a file whose first bytes are \p head (shorter heads are fine).
-Compression detect_compression(std::span<const std::byte> head);
+KMODX_API Compression detect_compression(std::span<const std::byte> head);
 
-struct OpenOptions {
+struct KMODX_API OpenOptions {
   std::uint64_t max_decompressed_size = std::uint64_t{1} << 30;
   /// For a plain ELF file, read only what the module readers of
   /// kmodx/module_elf.hpp use (headers, symbols, strings, .modinfo,
@@ -55,7 +56,7 @@ struct OpenOptions {
 
 /// The decompressed image of one module file. Move-only; plain files are
 /// mapped, compressed ones live in an owned buffer.
-class ModuleImage {
+class KMODX_API ModuleImage {
  public:
   ModuleImage(ModuleImage&&) noexcept;
   ModuleImage& operator=(ModuleImage&&) noexcept;

@@ -17,41 +17,42 @@
 #include <string_view>
 #include <vector>
 
+#include "kmodx/export.hpp"
 #include "kmodx/result.hpp"
 
 namespace kmodx {
 
-struct InfoField {
+struct KMODX_API InfoField {
   std::string key;
   std::string value;
 };
 
 /// kmod's hex rendering: uppercase byte pairs joined by ':', with "\n\t\t"
 /// after every 20th byte's ':' so long values wrap under modinfo's column.
-std::string format_hex(std::span<const std::uint8_t> bytes);
-std::string format_hex(std::span<const std::byte> bytes);
+KMODX_API std::string format_hex(std::span<const std::uint8_t> bytes);
+KMODX_API std::string format_hex(std::span<const std::byte> bytes);
 
 /// Info list of a decompressed module image: `.modinfo`, build-id, and
 /// unless \p with_signature is false the signature fields (sig_id, signer,
 /// sig_key, sig_hashalgo, signature; decoding a PKCS#7 one loads libcrypto).
 /// Errors: those of ModuleElf::parse, and ENOENT when the module has no
 /// `.modinfo`.
-Result<std::vector<InfoField>> read_module_info(std::span<const std::byte> image, std::string_view file,
+KMODX_API Result<std::vector<InfoField>> read_module_info(std::span<const std::byte> image, std::string_view file,
                                                 bool with_signature = true);
 
 /// Whether \p key is one of the fields read_module_info() takes from the
 /// signature.
-bool is_signature_field(std::string_view key);
+KMODX_API bool is_signature_field(std::string_view key);
 
 /// Records of \p name in the `modules.builtin.modinfo` file at \p path.
 /// ENOENT when the file is missing; EINVAL (detail names the file and the
 /// offset) for a record without a `<module>.` prefix. A module that has no
 /// records gets an empty list, as in kmod 34 and later (kmod 30 failed with
 /// ENOSYS, which modinfo showed as "Function not implemented").
-Result<std::vector<InfoField>> read_builtin_info(const std::string& path, std::string_view name);
+KMODX_API Result<std::vector<InfoField>> read_builtin_info(const std::string& path, std::string_view name);
 
 /// The same over the file's bytes \p data; \p file names it in errors.
-Result<std::vector<InfoField>> parse_builtin_info(std::string_view data, std::string_view name,
+KMODX_API Result<std::vector<InfoField>> parse_builtin_info(std::string_view data, std::string_view name,
                                                   const std::string& file);
 
 }  // namespace kmodx

@@ -11,13 +11,14 @@
 #include <string_view>
 #include <vector>
 
+#include "kmodx/export.hpp"
 #include "kmodx/diag.hpp"
 #include "kmodx/index.hpp"
 #include "kmodx/result.hpp"
 
 namespace kmodx {
 
-struct ModuleRef {
+struct KMODX_API ModuleRef {
   std::string name;                 ///< normalised module name
   std::optional<std::string> path;  ///< absolute path of the module file, if known
   std::string alias;                ///< what it was found through (empty: its name)
@@ -27,19 +28,19 @@ struct ModuleRef {
 
 /// A path as modules.dep writes it: absolute for modules outside the module
 /// directory, else relative to \p dirname.
-std::string module_file_path(std::string_view path, const std::string& dirname);
+KMODX_API std::string module_file_path(std::string_view path, const std::string& dirname);
 
 /// One modules.dep line, which is also the value modules.dep.bin stores under
 /// a module's name: `<path>:[ <dependency path>]...`, dependencies nearest
 /// first. The views point into the line.
-struct DepLine {
+struct KMODX_API DepLine {
   std::string_view path;
   std::vector<std::string_view> dependencies;
 };
 
 /// Splits \p line at its first ':'; blanks separate the dependencies. A line
 /// without ':' gives neither a path nor dependencies, as in libkmod.
-DepLine split_dep_line(std::string_view line);
+KMODX_API DepLine split_dep_line(std::string_view line);
 
 /// libkmod makes each dependency of a line from its file, and the first one
 /// that cannot be stat()ed (a module deleted without running depmod) fails
@@ -49,7 +50,7 @@ DepLine split_dep_line(std::string_view line);
 /// \p line's dependencies the same way, reports that line to \p sink (if
 /// given; \p context stands in for libkmod's context pointer) and returns
 /// whether all are there.
-bool dependency_files_present(const DepLine& line, const std::string& dirname, const void* context,
+KMODX_API bool dependency_files_present(const DepLine& line, const std::string& dirname, const void* context,
                               DiagnosticSink* sink);
 
 /// The indexes a lookup reads.
@@ -62,8 +63,10 @@ enum class LookupIndex { dep, alias, symbols, builtin, builtin_alias };
 /// lookup serves both. A missing or unreadable index contributes nothing;
 /// damage is reported once per file to the sink given (IndexDamageReport).
 ///
-/// Thread safety: none (the damage report and, per call, the opening).
-class LookupIndexes {
+/// Thread safety: lookups are const and may run on several threads at once
+/// (per_call opens a private Index each time, the damage report locks); the
+/// sink is then called from those threads, under the report's lock.
+class KMODX_API LookupIndexes {
  public:
   enum class Loading { preloaded, per_call };
   LookupIndexes(std::string dirname, Loading loading, DiagnosticSink* damage_sink);
@@ -91,7 +94,7 @@ struct ModprobeConfig;
 struct ConfigText;
 
 /// One module a lookup found, and how.
-struct LookupHit {
+struct KMODX_API LookupHit {
   enum class Step { config_alias, dep, symbol, install_command, remove_command, alias, builtin, builtin_alias };
   Step step;
   std::string name;   ///< normalised module name
@@ -112,17 +115,20 @@ struct LookupHit {
 ///   7. modules.builtin.alias.bin.
 /// Without \p config (modinfo: libkmod's context without configuration)
 /// steps 1 and 4 find nothing.
-Result<std::vector<LookupHit>> lookup_module(std::string_view name, const LookupIndexes& indexes,
+KMODX_API Result<std::vector<LookupHit>> lookup_module(std::string_view name, const LookupIndexes& indexes,
                                              const ModprobeConfig* config);
 
 /// libkmod's kmod_module_new_from_name_lookup (`modinfo -m`): \p name
 /// normalised as a module name, then modules.dep.bin, modules.builtin.bin
 /// and the first result of modules.builtin.alias.bin.
-std::optional<LookupHit> lookup_module_name(std::string_view name, const LookupIndexes& indexes);
+KMODX_API std::optional<LookupHit> lookup_module_name(std::string_view name, const LookupIndexes& indexes);
 
 /// A module directory as modinfo reads it: lookups without configuration,
 /// each opening the indexes it reads.
-class ModuleDirectory {
+///
+/// Thread safety: its const members may run on several threads at once, as
+/// LookupIndexes; a sink given must then take reports from any of them.
+class KMODX_API ModuleDirectory {
  public:
   /// Damage found in an index, and dependencies missing from a stale
   /// modules.dep, are reported to \p sink, if given (IndexDamageReport).

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "kmodx/export.hpp"
 #include "kmodx/diag.hpp"
 #include "kmodx/index.hpp"
 #include "kmodx/modprobe_config.hpp"
@@ -35,7 +36,7 @@ namespace kmodx {
 
 using ModuleId = std::size_t;
 
-struct ModuleObject {
+struct KMODX_API ModuleObject {
   std::string name;                 ///< normalised module name
   std::string alias;                ///< what it was found through; empty: its name
   bool builtin_from_lookup = false; ///< produced by a builtin index lookup
@@ -48,7 +49,7 @@ struct ModuleObject {
   bool ignorecmd = false;           ///< probe-list flag, kept per object as in libkmod
 };
 
-class ModuleResolver {
+class KMODX_API ModuleResolver {
  public:
   /// \p dirname is the module directory; \p config must outlive the resolver.
   /// Library messages (failed softdep lookups) go to \p sink.

@@ -32,11 +32,12 @@
 #include <optional>
 #include <vector>
 
+#include "kmodx/export.hpp"
 #include "kmodx/probe.hpp"
 
 namespace kmodx {
 
-struct ParallelRequest {
+struct KMODX_API ParallelRequest {
   ModuleId target = 0;
   /// The plan, or nullopt when there is nothing to carry out: then the
   /// result is \p settled (e.g. the target was in the kernel already, or
@@ -51,13 +52,13 @@ using BackendFactory = std::function<Result<std::unique_ptr<LoaderBackend>>(Diag
 
 /// Whether any plan has a step that must not run concurrently (an install
 /// command).
-bool needs_sequential_probe(const std::vector<ParallelRequest>& requests);
+KMODX_API bool needs_sequential_probe(const std::vector<ParallelRequest>& requests);
 
 /// Carries out \p requests (none may need a sequential probe) on up to
 /// \p jobs threads, then replays their output in sequential order, calling
 /// \p on_result with each request's index and result (0 or a negative errno,
 /// as probe_module() returns it) right after that request's own output.
-void execute_probes_parallel(const std::vector<ParallelRequest>& requests, ModuleResolver& resolver,
+KMODX_API void execute_probes_parallel(const std::vector<ParallelRequest>& requests, ModuleResolver& resolver,
                              const BackendFactory& backends, unsigned jobs, const ProbeFlags& flags,
                              const ProbeHooks& hooks, DiagnosticSink& sink,
                              const std::function<void(std::size_t, int)>& on_result);

@@ -13,9 +13,11 @@
 #include <utility>
 #include <variant>
 
+#include "kmodx/export.hpp"
+
 namespace kmodx {
 
-struct Error {
+struct KMODX_API Error {
   int code = 0;        ///< errno value (EINVAL, ENOEXEC, ...), as kmod reports it
   std::string detail;  ///< "<file>: section '.modinfo' at 0x40: runs past end of file"
 };

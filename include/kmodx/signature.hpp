@@ -20,9 +20,11 @@
 #include <string>
 #include <vector>
 
+#include "kmodx/export.hpp"
+
 namespace kmodx {
 
-struct SignatureInfo {
+struct KMODX_API SignatureInfo {
   std::string id_type;  ///< "PGP", "X509" or "PKCS#7"
   std::string signer;
   std::vector<std::uint8_t> key_id;
@@ -34,6 +36,6 @@ struct SignatureInfo {
 /// carries none or its trailer is inconsistent (lengths that do not fit,
 /// unknown algorithm/hash/id type, undecodable PKCS#7): kmod then shows no
 /// signature fields at all, and so do we.
-std::optional<SignatureInfo> read_signature(std::span<const std::byte> image);
+KMODX_API std::optional<SignatureInfo> read_signature(std::span<const std::byte> image);
 
 }  // namespace kmodx

@@ -28,9 +28,11 @@
 #include <string_view>
 #include <vector>
 
+#include "kmodx/export.hpp"
+
 namespace kmodx {
 
-struct StaticNode {
+struct KMODX_API StaticNode {
   std::string module;   ///< module name as written ("snd_timer")
   std::string devname;  ///< node under /dev ("snd/timer")
   char type = 'c';      ///< 'c' (character) or 'b' (block)
@@ -38,29 +40,29 @@ struct StaticNode {
   unsigned minor = 0;
 };
 
-struct StaticNodes {
+struct KMODX_API StaticNodes {
   std::vector<StaticNode> nodes;     ///< the valid entries, in file order
   std::vector<std::string> invalid;  ///< the pieces that are not, as read (with their newline, if any)
 };
 
-StaticNodes parse_modules_devname(std::string_view content);
+KMODX_API StaticNodes parse_modules_devname(std::string_view content);
 
 enum class StaticNodesFormat { human, tmpfiles, devname };
 
 /// The formats by name ("human", "tmpfiles", "devname") in kmod's order,
 /// with the descriptions `kmod static-nodes --help` lists.
-struct StaticNodesFormatInfo {
+struct KMODX_API StaticNodesFormatInfo {
   StaticNodesFormat format;
   std::string_view name;
   std::string_view description;
 };
-const std::vector<StaticNodesFormatInfo>& static_nodes_formats();
-std::optional<StaticNodesFormat> static_nodes_format_named(std::string_view name);
+KMODX_API const std::vector<StaticNodesFormatInfo>& static_nodes_formats();
+KMODX_API std::optional<StaticNodesFormat> static_nodes_format_named(std::string_view name);
 
 /// \p nodes in \p format, as kmod 30 prints them:
 ///   human     "Module: M\n\tDevice node: /dev/D\n\t\tType: character|block device\n\t\tMajor: N\n\t\tMinor: N\n"
 ///   tmpfiles  "d /dev/DIR 0755 - - -\n" when D has a directory part, then "c! /dev/D 0600 - - - MAJ:MIN\n"
 ///   devname   "M D cMAJ:MIN\n" (the modules.devname line)
-std::string format_static_nodes(const std::vector<StaticNode>& nodes, StaticNodesFormat format);
+KMODX_API std::string format_static_nodes(const std::vector<StaticNode>& nodes, StaticNodesFormat format);
 
 }  // namespace kmodx

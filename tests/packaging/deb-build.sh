@@ -55,7 +55,11 @@ expect "$kmodx_deb" /usr/bin/kmodx /sbin/depmod /sbin/modprobe /sbin/modinfo /sb
 	/usr/share/bash-completion/completions/kmodx /usr/share/zsh/vendor-completions/_kmodx \
 	/usr/share/initramfs-tools/hooks/kmodx /etc/modprobe.d/ /etc/depmod.d/ /usr/lib/modprobe.d/ /usr/lib/depmod.d/
 expect "$(ls "$out"/libkmodx-dev_*.deb)" /usr/include/kmodx/index.hpp /usr/lib/x86_64-linux-gnu/libkmodx.a \
-	/usr/lib/x86_64-linux-gnu/pkgconfig/libkmodx.pc
+	/usr/lib/x86_64-linux-gnu/libkmodx.so /usr/lib/x86_64-linux-gnu/pkgconfig/libkmodx.pc \
+	/usr/lib/x86_64-linux-gnu/pkgconfig/libkmodx-static.pc
+expect "$(ls "$out"/libkmodx0_*.deb)" /usr/lib/x86_64-linux-gnu/libkmodx.so.0
+dpkg-deb --ctrl-tarfile "$(ls "$out"/libkmodx0_*.deb)" | tar -xO ./shlibs 2>/dev/null | grep -q '^libkmodx 0 libkmodx0' ||
+	{ echo "FAIL: libkmodx0 has no shlibs entry for libkmodx.so.0"; fail=1; }
 info=$(dpkg -I "$kmodx_deb")
 for field in Provides Conflicts Replaces; do
 	grep -q "^ $field: kmod\$" <<<"$info" || { echo "FAIL: kmodx lacks '$field: kmod'"; fail=1; }

@@ -49,6 +49,9 @@ for f in /usr/bin/kmodx /usr/bin/kmod /usr/sbin/depmod /usr/sbin/modprobe /usr/s
 done
 grep -q '/usr/share/man/man8/modprobe.8' "$work/main.list" || { echo "FAIL: no modprobe(8)"; fail=1; }
 grep -q '/libkmodx.a$' "$work/devel.list" || { echo "FAIL: the devel rpm lacks libkmodx.a"; fail=1; }
+grep -q '/libkmodx.so$' "$work/devel.list" || { echo "FAIL: the devel rpm lacks libkmodx.so"; fail=1; }
+rpm -qlp "$(ls "$top"/RPMS/*/kmodx-libs-*.rpm)" 2>/dev/null | grep -q '/libkmodx.so.0$' ||
+	{ echo "FAIL: the libs rpm lacks libkmodx.so.0"; fail=1; }
 rpm -qp --provides "$main" 2>/dev/null | grep -q '^kmod = ' || { echo "FAIL: does not provide kmod"; fail=1; }
 rpm -qp --conflicts "$main" 2>/dev/null | grep -qx 'kmod' || { echo "FAIL: does not conflict with kmod"; fail=1; }
 # The payload's kmodx runs.
