@@ -398,12 +398,16 @@ TEST_CASE("build_module_database: a dependency cycle is ELOOP and writes nothing
 
 // ---- 5. depmod -n and --graph ----------------------------------------------------
 
-TEST_CASE("build_module_database: Output::text prints the text files back to back", "[depmod][build_database]") {
+namespace {
+
+// The full tree run with \p output: what `print` received. Nothing may be
+// written or reported.
+std::string printed_by(DepmodRequest::Output output) {
   Tree t;
   make_full_tree(t);
   const std::vector<std::string> before = listing(t.dir);
   DepmodRequest request = t.request();
-  request.output = DepmodRequest::Output::text;
+  request.output = output;
   std::string printed;
   request.print = [&](std::string_view s) { printed += s; };
   CollectingSink sink;
@@ -411,24 +415,20 @@ TEST_CASE("build_module_database: Output::text prints the text files back to bac
   KMODX_REQUIRE_OK(r);
   CHECK(r->modules == 4);
   CHECK(sink.texts().empty());
-  // kmod 30's depmod -n, with kmod master's modules.weakdep after softdep.
-  CHECK(printed == kFullDep + kFullAlias + kFullSoftdep + kFullWeakdep + kFullSymbols + kFullDevname);
   CHECK(listing(t.dir) == before);
+  return printed;
+}
+
+}  // namespace
+
+TEST_CASE("build_module_database: Output::text prints the text files back to back", "[depmod][build_database]") {
+  // kmod 30's depmod -n, with kmod master's modules.weakdep after softdep.
+  CHECK(printed_by(DepmodRequest::Output::text) ==
+        kFullDep + kFullAlias + kFullSoftdep + kFullWeakdep + kFullSymbols + kFullDevname);
 }
 
 TEST_CASE("build_module_database: Output::graph prints DOT and writes nothing", "[depmod][build_database]") {
-  Tree t;
-  make_full_tree(t);
-  const std::vector<std::string> before = listing(t.dir);
-  DepmodRequest request = t.request();
-  request.output = DepmodRequest::Output::graph;
-  std::string printed;
-  request.print = [&](std::string_view s) { printed += s; };
-  CollectingSink sink;
-  auto r = t.run(request, sink);
-  KMODX_REQUIRE_OK(r);
-  CHECK(r->modules == 4);
-  CHECK(sink.texts().empty());
+  const std::string printed = printed_by(DepmodRequest::Output::graph);
   // Vertices in modules.dep order, labelled (unquoted where DOT allows); an
   // edge from each module to each module it needs a symbol of.
   CHECK(printed ==
@@ -441,7 +441,6 @@ TEST_CASE("build_module_database: Output::graph prints DOT and writes nothing", 
         "2->1 ;\n"
         "2->0 ;\n"
         "}\n");
-  CHECK(listing(t.dir) == before);
 }
 
 // ---- 6. explicit files -----------------------------------------------------------
