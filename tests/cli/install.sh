@@ -8,7 +8,8 @@
 # SONAME, exporting only namespace kmodx) with the headers and a pkg-config
 # file each, that programs outside the tree build and link with: a small
 # consumer against the archive, and the README's example program against the
-# shared library, run on the fixture tree with the sim backend; the bash and
+# shared library, run on the fixture tree with the sim backend; each header
+# compiling on its own; the bash and
 # zsh completions, and the empty configuration directories.
 #
 # Usage: install.sh BUILD_DIR
@@ -123,6 +124,11 @@ prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
 sysconf=$(sed -n 's/^CMAKE_INSTALL_FULL_SYSCONFDIR[^=]*=//p' "$build/CMakeCache.txt")
 [ -n "$sysconf" ] || sysconf=$prefix/etc
 staged && verify "$prefix" "$sysconf"
+# Each installed public header compiles on its own.
+for h in "$work/stage$prefix"/include/kmodx/*.hpp; do
+	check "header ${h##*/} compiles alone" sh -c "echo '#include <kmodx/${h##*/}>' |
+		g++ -std=c++20 -fsyntax-only -I'$work/stage$prefix/include' -x c++ -"
+done
 # Relative directories follow --prefix (the sysconfdir was fixed at configure time).
 staged --prefix /opt/kmodx && verify /opt/kmodx "$sysconf"
 
