@@ -58,10 +58,11 @@ struct KMODX_API DepmodRequest {
     text,   ///< -n: the text files, back to back, to `print`
     graph,  ///< --graph: the dependency graph as DOT, to `print`; nothing written
   } output = Output::files;
-  /// Receives the text of Output::text and Output::graph, and the
-  /// dependency lines of `verbose` as they are found.
+  /// Receives the text of Output::text and Output::graph.
   std::function<void(std::string_view)> print;
-  bool verbose = false;  ///< -v: "<module> needs \"<symbol>\": <provider>" lines
+  /// -v: each "<module> needs \"<symbol>\": <provider>" line (no newline) as
+  /// it is found; empty: none are made.
+  std::function<void(const std::string&)> verbose_line;
   /// Modules read so far and in all, while reading.
   std::function<void(std::size_t done, std::size_t total)> progress;
   /// Called with "search", "order", "load", "symbols", "graph", "outputs" as

@@ -56,8 +56,9 @@ KMODX_API bool needs_sequential_probe(const std::vector<ParallelRequest>& reques
 
 /// Carries out \p requests (none may need a sequential probe) on up to
 /// \p jobs threads, then replays their output in sequential order, calling
-/// \p on_result with each request's index and result (0 or a negative errno,
-/// as probe_module() returns it) right after that request's own output.
+/// \p on_result with each request's index and result (0, or the errno of the
+/// error probe_module() would return, negated) right after that request's
+/// own output.
 KMODX_API void execute_probes_parallel(const std::vector<ParallelRequest>& requests, ModuleResolver& resolver,
                              const BackendFactory& backends, unsigned jobs, const ProbeFlags& flags,
                              const ProbeHooks& hooks, DiagnosticSink& sink,

@@ -151,9 +151,7 @@ Result<DepmodOutcome> build_module_database(const DepmodRequest& request, Diagno
   if (request.output == DepmodRequest::Output::files) renderer.emplace(state, request.threads);
 
   ResolveOptions resolve{request.report_unknown, !request.symvers.empty()};
-  std::function<void(const std::string&)> show;
-  if (request.verbose) show = [&](const std::string& line) { print(request, line + "\n"); };
-  data.graph = DependencyGraph::resolve(modules, data.symbols, resolve, sink, show);
+  data.graph = DependencyGraph::resolve(modules, data.symbols, resolve, sink, request.verbose_line);
   DependencyGraph& graph = *data.graph;
   const bool sorted = graph.sort();
   phase(request, "graph");

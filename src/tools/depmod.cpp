@@ -199,11 +199,12 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
   request.output = s.graph ? DepmodRequest::Output::graph
                    : s.dry_run ? DepmodRequest::Output::text
                                : DepmodRequest::Output::files;
-  request.verbose = s.verbose > 0;
-  request.print = [](std::string_view text) {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
-  };
+  request.print = [](std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); };
+  if (s.verbose > 0)
+    request.verbose_line = [](const std::string& line) {
+      std::fputs((line + "\n").c_str(), stdout);
+      std::fflush(stdout);
+    };
   // A full run over a big tree on a terminal shows how far it is.
   ProgressLine progress(std::string(prog) + ": reading modules",
                         s.all && !s.dry_run && !s.graph && s.verbose == 0);

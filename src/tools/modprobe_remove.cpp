@@ -2,12 +2,32 @@
 // modprobe -r: each argument looked up, and each module it names removed by
 // the library's ModuleRemoval (kmodx/removal.hpp); kmod's messages here.
 #include <cerrno>
-#include <optional>
 
 #include "kmodx/removal.hpp"
 #include "tools/modprobe_session.hpp"
 
 namespace kmodx::tools {
+namespace {
+
+// The session's backend, opened at its first use as before: a built-in
+// module, or one with a remove command, never opens it.
+class SessionBackend final : public LoaderBackend {
+ public:
+  explicit SessionBackend(ModprobeSession& session) : session_(session) {}
+  std::string_view kind() const override { return session_.backend().kind(); }
+  Result<void> insert(const InsertRequest& request) override { return session_.backend().insert(request); }
+  Result<void> remove(std::string_view name, bool force) override { return session_.backend().remove(name, force); }
+  Result<InitState> initstate(std::string_view name) override { return session_.backend().initstate(name); }
+  Result<long> refcnt(std::string_view name) override { return session_.backend().refcnt(name); }
+  Result<std::vector<std::string>> holders(std::string_view name) override { return session_.backend().holders(name); }
+  Result<long> size(std::string_view name) override { return session_.backend().size(name); }
+  Result<std::vector<ProcModule>> loaded_modules() override { return session_.backend().loaded_modules(); }
+
+ private:
+  ModprobeSession& session_;
+};
+
+}  // namespace
 
 int modprobe_remove_all(ModprobeSession& session, const std::vector<std::string>& args) {
   const ModprobeSettings& s = session.settings();
@@ -27,8 +47,8 @@ int modprobe_remove_all(ModprobeSession& session, const std::vector<std::string>
   // kmod's LOG(): the end of the run, or a warning with -a.
   hooks.notice = [&session](const std::string& message) { session.log_level_message(message); };
 
-  // Opened at the first module found, as the backend is.
-  std::optional<ModuleRemoval> removal;
+  SessionBackend backend(session);
+  ModuleRemoval removal(session.resolver(), backend, flags, hooks, session.log());
   int err = 0;
   for (const std::string& arg : args) {
     auto found = session.resolver().lookup(arg);
@@ -42,8 +62,7 @@ int modprobe_remove_all(ModprobeSession& session, const std::vector<std::string>
       r = -ENOENT;
     }
     for (ModuleId id : *found) {
-      if (!removal) removal.emplace(session.resolver(), session.backend(), flags, hooks, session.log());
-      auto removed = removal->remove(id);
+      auto removed = removal.remove(id);
       r = removed ? 0 : -removed.error().code;
       if (r < 0) break;
     }

@@ -118,6 +118,7 @@ void ThreadPool::wait(const std::function<void(std::size_t, std::size_t)>& tick)
 }
 
 void ThreadPool::discard() {
+  std::deque<Handle> dropped;
   {
     std::lock_guard lock(mutex_);
     for (const Handle& task : queue_)
@@ -125,10 +126,11 @@ void ThreadPool::discard() {
         task->finished = true;
         ++finished_;
       }
-    queue_.clear();
+    dropped.swap(queue_);
   }
   done_.notify_all();
   join();
+  // What the dropped tasks captured goes here, outside the lock.
 }
 
 void ThreadPool::join() {

@@ -46,7 +46,7 @@ class ThreadPool {
   Handle submit(std::function<void()> work, bool first = false);
 
   /// Runs \p task here if no thread has started it, else waits until it
-  /// has finished.
+  /// has finished (or discard() dropped it).
   void run_or_wait(const Handle& task);
 
   /// Runs queued tasks on this thread until none is left, then waits for

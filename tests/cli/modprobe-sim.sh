@@ -97,6 +97,9 @@ loaded
 expect 0 '' '' modprobe "${P[@]}" -r kx_chain_a
 expect 1 '' 'modprobe: FATAL: Module kx_chain_a is not in kernel.' modprobe "${P[@]}" -r --first-time kx_chain_a
 expect 1 '' 'rmmod: ERROR: Module kx_chain_a is not currently loaded' rmmod kx_chain_a
+# A built-in module is decided from the indexes alone, as kmod 30 does
+# (`modprobe -n -r ext4` prints the same): the backend is not even opened.
+KMODX_BACKEND=bogus expect 1 '' 'modprobe: FATAL: Module ext4 is builtin.' modprobe "${P[@]}" -r ext4
 
 # --wait on a module that stays in use: bounded, and the failure is reported.
 expect 0 '' '' modprobe "${P[@]}" kx_chain_a
