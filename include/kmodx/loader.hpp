@@ -63,6 +63,12 @@ struct KMODX_API ModuleStatus {
   std::vector<std::string> holders;  ///< empty also where they could not be read
 };
 
+/// One section of a loaded module.
+struct KMODX_API ModuleSection {
+  std::string name;
+  unsigned long address = 0;
+};
+
 /// Thread safety: a backend object is used by one thread at a time; several
 /// backends (and processes) may share one kernel or one sim state.
 class KMODX_API LoaderBackend {
@@ -98,6 +104,10 @@ class KMODX_API LoaderBackend {
   /// then size(), refcnt() and holders() of each, as libkmod reads them; the
   /// sim reads its state once for all.
   virtual Result<std::vector<ModuleStatus>> module_statuses();
+  /// The sections of a loaded module and their addresses (the kernel's
+  /// /sys/module/<name>/sections), in directory order. By default ENOENT:
+  /// the sim does not lay modules out in memory.
+  virtual Result<std::vector<ModuleSection>> sections(std::string_view name);
 };
 
 /// What `--backend=` / KMODX_BACKEND asked for.

@@ -74,6 +74,11 @@ class KMODX_API LookupIndexes {
   ~LookupIndexes();
 
   const std::string& dirname() const { return dirname_; }
+  Loading loading() const { return loading_; }
+  /// Switches between preloading (every index opened now) and opening per
+  /// call (the preloaded ones dropped): libkmod's kmod_load_resources() and
+  /// kmod_unload_resources(). Not while lookups run on other threads.
+  void set_loading(Loading loading);
   std::optional<std::string> exact(LookupIndex which, std::string_view key) const;
   std::vector<IndexValue> wildcard(LookupIndex which, std::string_view query) const;
   /// The preloaded index (null when per_call, missing or unreadable).

@@ -53,14 +53,19 @@ class KMODX_API ModuleResolver {
  public:
   /// \p dirname is the module directory; \p config must outlive the resolver.
   /// Library messages (failed softdep lookups) go to \p sink.
-  ModuleResolver(std::string dirname, const ModprobeConfig& config, DiagnosticSink& sink);
+  /// \p loading: how the indexes are read (LookupIndexes); modprobe preloads.
+  ModuleResolver(std::string dirname, const ModprobeConfig& config, DiagnosticSink& sink,
+                 LookupIndexes::Loading loading = LookupIndexes::Loading::preloaded);
 
   const std::string& dirname() const { return dirname_; }
   const ModprobeConfig& config() const { return config_; }
+  LookupIndexes& indexes() { return indexes_; }
 
   /// lookup_module() with the configuration; EINVAL when the name is not a
   /// valid alias.
   Result<std::vector<ModuleId>> lookup(std::string_view name);
+  /// lookup_module_name() (libkmod's kmod_module_new_from_name_lookup).
+  std::optional<ModuleId> lookup_name(std::string_view name);
   /// A module from a file path (name from the file name, path made absolute).
   /// EEXIST when a module of that name already exists with another path.
   Result<ModuleId> from_path(std::string_view path);
@@ -87,6 +92,8 @@ class KMODX_API ModuleResolver {
 
  private:
   ModuleId object_for(const std::string& name, const std::string& alias);
+  /// The objects of \p hits, with what each step attaches to them.
+  std::vector<ModuleId> objects_for(const std::vector<LookupHit>& hits);
   std::optional<std::string> dep_line(std::string_view name) const;
   /// libkmod's kmod_module_parse_depline: path and dependencies of \p id
   /// from its modules.dep line; a missing dependency file is reported and

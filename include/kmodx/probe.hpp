@@ -34,6 +34,9 @@ struct KMODX_API ProbeFlags {
   bool use_blacklist = false;    ///< -b: the blacklist applies to the module itself
   bool force_modversion = false;
   bool force_vermagic = false;
+  /// The caller applied the blacklist itself (libkmod's KMOD_PROBE_APPLY_*
+  /// flags): plan_probe() does not check it.
+  bool skip_blacklist = false;
 };
 
 struct KMODX_API ProbeStep {
@@ -81,6 +84,12 @@ KMODX_API bool module_live(LoaderBackend* backend, const std::string& name, Diag
 struct KMODX_API ProbeHooks {
   /// Called with each step about to be carried out, when printing is on.
   std::function<void(const ProbeStep&)> print;
+  /// Also for steps with Action::none (libkmod's print_action sees those;
+  /// modprobe prints nothing for them).
+  bool print_every_step = false;
+  /// Runs an install command (\p command has $CMDLINE_OPTS substituted)
+  /// instead of the shell: 0 or a negative errno (libkmod's run_install).
+  std::function<int(const ProbeStep& step, const std::string& command)> run_install;
 };
 
 /// libkmod's kmod_module_probe_insert_module(): nothing when the target is

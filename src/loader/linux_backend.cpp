@@ -80,6 +80,7 @@ class LinuxBackend final : public LoaderBackend {
   Result<long> refcnt(std::string_view name) override { return state_.refcnt(name); }
   Result<std::vector<std::string>> holders(std::string_view name) override { return state_.holders(name); }
   Result<long> size(std::string_view name) override { return state_.size(name); }
+  Result<std::vector<ModuleSection>> sections(std::string_view name) override { return state_.sections(name); }
   Result<std::vector<ProcModule>> loaded_modules() override { return state_.loaded_modules(); }
 
  private:

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // LoaderBackend::module_statuses(): lsmod's reads, through the per-module
 // queries (the linux backend; the sim overrides it).
+#include <cerrno>
+#include <cstring>
+
 #include "kmodx/loader.hpp"
 
 namespace kmodx {
@@ -21,6 +24,11 @@ Result<std::vector<ModuleStatus>> LoaderBackend::module_statuses() {
     out.push_back(std::move(s));
   }
   return out;
+}
+
+
+Result<std::vector<ModuleSection>> LoaderBackend::sections(std::string_view name) {
+  return make_error(ENOENT, "could not open '/sys/module/" + std::string(name) + "/sections': " + std::strerror(ENOENT));
 }
 
 }  // namespace kmodx

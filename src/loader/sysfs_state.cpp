@@ -62,6 +62,33 @@ Result<std::vector<std::string>> SysfsState::holders(std::string_view name) cons
   return names;
 }
 
+Result<std::vector<ModuleSection>> SysfsState::sections(std::string_view name) const {
+  std::string path = module_dir(name) + "/sections";
+  DIR* dir = ::opendir(path.c_str());
+  if (dir == nullptr) return make_error(errno, "could not open '" + path + "': " + std::strerror(errno));
+  std::vector<ModuleSection> out;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view n = entry->d_name;
+    if (n == "." || n == "..") continue;
+    const std::string file = path + "/" + std::string(n);
+    auto text = read_text_file(file);
+    if (!text) {
+      ::closedir(dir);
+      return make_error(text.error().code, "could not open '" + file + "': " + std::strerror(text.error().code));
+    }
+    errno = 0;
+    char* end = nullptr;
+    unsigned long address = std::strtoul(text->c_str(), &end, 16);
+    if (end == text->c_str() || errno != 0) {
+      ::closedir(dir);
+      return make_error(EINVAL, "could not read long from '" + file + "': " + std::strerror(EINVAL));
+    }
+    out.push_back({std::string(n), address});
+  }
+  ::closedir(dir);
+  return out;
+}
+
 Result<long> SysfsState::size(std::string_view name) const {
   struct stat st {};
   if (::stat(module_dir(name).c_str(), &st) != 0) return make_error(errno, module_dir(name) + ": " + std::strerror(errno));

@@ -22,6 +22,8 @@ class SysfsState {
   Result<std::vector<std::string>> holders(std::string_view name) const;
   Result<long> size(std::string_view name) const;
   Result<std::vector<ProcModule>> loaded_modules() const;
+  /// <name>/sections: one file per section holding its address in hex.
+  Result<std::vector<ModuleSection>> sections(std::string_view name) const;
 
  private:
   std::string module_dir(std::string_view name) const { return sys_module_ + "/" + std::string(name); }

@@ -11,9 +11,9 @@
 
 namespace kmodx {
 
-ModuleResolver::ModuleResolver(std::string dirname, const ModprobeConfig& config, DiagnosticSink& sink)
-    : dirname_(std::move(dirname)), config_(config), sink_(sink),
-      indexes_(dirname_, LookupIndexes::Loading::preloaded, &sink) {}
+ModuleResolver::ModuleResolver(std::string dirname, const ModprobeConfig& config, DiagnosticSink& sink,
+                               LookupIndexes::Loading loading)
+    : dirname_(std::move(dirname)), config_(config), sink_(sink), indexes_(dirname_, loading, &sink) {}
 
 ModuleId ModuleResolver::object_for(const std::string& name, const std::string& alias) {
   std::string key = alias.empty() ? name : name + "\\" + alias;
@@ -150,8 +150,18 @@ std::vector<ModuleId> ModuleResolver::weakdeps(ModuleId id) {
 Result<std::vector<ModuleId>> ModuleResolver::lookup(std::string_view name) {
   auto hits = lookup_module(name, indexes_, &config_);
   if (!hits) return std::move(hits).take_error();
+  return objects_for(*hits);
+}
+
+std::optional<ModuleId> ModuleResolver::lookup_name(std::string_view name) {
+  auto hit = lookup_module_name(name, indexes_);
+  if (!hit) return std::nullopt;
+  return objects_for({*hit}).front();
+}
+
+std::vector<ModuleId> ModuleResolver::objects_for(const std::vector<LookupHit>& hits) {
   std::vector<ModuleId> found;
-  for (const LookupHit& hit : *hits) {
+  for (const LookupHit& hit : hits) {
     using Step = LookupHit::Step;
     // The same object for the same module reached the same way, as
     // libkmod's context hands out.

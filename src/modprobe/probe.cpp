@@ -125,7 +125,8 @@ ProbePlan plan_probe(ModuleResolver& resolver, ModuleId target, const ProbeFlags
   // The blacklist applies to modules found through an alias, and with -b to
   // the named module too; never to dependencies or softdeps.
   const ModuleObject& object = resolver.object(target);
-  if ((!object.alias.empty() || flags.use_blacklist) && resolver.config().is_blacklisted(object.name)) {
+  if (!flags.skip_blacklist && (!object.alias.empty() || flags.use_blacklist) &&
+      resolver.config().is_blacklisted(object.name)) {
     plan.blacklisted = true;
     return plan;
   }
@@ -193,8 +194,13 @@ int execute(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend* back
     if (!flags.ignore_loaded && module_in_kernel(resolver, backend, step.module, sink)) {
       err = -EEXIST;
     } else {
-      if (hooks.print && step.action != ProbeStep::Action::none) hooks.print(step);
-      if (!flags.dry_run) err = run_step(step, backend, flags, sink);
+      if (hooks.print && (step.action != ProbeStep::Action::none || hooks.print_every_step)) hooks.print(step);
+      if (flags.dry_run) {
+      } else if (step.action == ProbeStep::Action::install && hooks.run_install) {
+        err = hooks.run_install(step, substitute_cmdline_opts(step.command, step.options));
+      } else {
+        err = run_step(step, backend, flags, sink);
+      }
     }
     if (err == -EEXIST && step.is_target && flags.first_time) break;
     if (err == -EEXIST || !step.required) err = 0;

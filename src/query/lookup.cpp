@@ -26,6 +26,12 @@ LookupIndexes::LookupIndexes(std::string dirname, Loading loading, DiagnosticSin
     for (std::size_t i = 0; i < kIndexFiles.size(); ++i) preloaded_[i] = open(static_cast<LookupIndex>(i));
 }
 
+void LookupIndexes::set_loading(Loading loading) {
+  loading_ = loading;
+  for (std::size_t i = 0; i < kIndexFiles.size(); ++i)
+    preloaded_[i] = loading_ == Loading::preloaded ? open(static_cast<LookupIndex>(i)) : std::nullopt;
+}
+
 LookupIndexes::LookupIndexes(LookupIndexes&&) noexcept = default;
 LookupIndexes::~LookupIndexes() = default;
 
