@@ -17,11 +17,12 @@ main_packages=(
   libzstd-dev liblzma-dev zlib1g-dev libssl-dev
   linux-headers-amd64 build-essential openssl xz-utils zstd gzip graphviz python3
 )
-# The tests: Catch2, kmod 30 (the oracle, and libkmod's header for the
-# libkmod.so.2 comparison), the differential and packaging
+# The tests: Catch2, kmod 30 (the oracle, and libkmod's header and two of
+# its clients, dracut-install and lspci, for libkmod.so.2), the differential
+# and packaging
 # tests' tools, the sanitizer and fuzzing toolchain, qemu for the VM test.
 test_packages=(
-  catch2 kmod libkmod-dev perl binutils groff-base
+  catch2 kmod libkmod-dev dracut-core pciutils perl binutils groff-base
   clang libclang-rt-14-dev util-linux bsdutils zsh
   dpkg-dev debhelper lintian fakeroot rsync debootstrap rpm cpio
   qemu-system-x86 busybox-static
