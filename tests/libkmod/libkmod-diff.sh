@@ -10,6 +10,8 @@
 #     and needed symbols, indexes loaded and not, and the error paths;
 #   * a copy of the fixture tree whose modules.dep names a deleted file
 #     (libkmod's error messages through kmod_set_log_fn);
+#   * one context shared by four threads (kmodx's library only): each sees
+#     what one thread alone sees;
 #   * Debian's amd64 tree (indexes by kmodx's depmod): every module name,
 #     600 aliases of modules.alias, symbol: names and built-in modules,
 #     every module's file read.
@@ -86,6 +88,17 @@ EOF
 	printf '%s\n' my-chain kx-pci-anything
 } >"$work/fx-names"
 compare fixtures "$dir" "$work/conf" "$work/fx-names" --files "$dir/kernel/drivers/kmodx/misc/kx_info.ko"
+
+# ---- one context shared by four threads (kmodx's library only: libkmod's
+# contexts are one thread's)
+gcc -std=gnu11 -Wall -Werror -pthread -o "$work/threads" "$here/threads.c" -lkmod || { echo "FAIL: threads.c"; exit 1; }
+grep -v -- --load-resources "$work/fx-names" >"$work/thread-names"
+if LD_LIBRARY_PATH=$ours timeout 600 "$work/threads" "$dir" "$work/thread-names" 4 20 >"$work/threads.out" 2>&1 &&
+	grep -q '^threads: same' "$work/threads.out"; then
+	pass=$((pass + 1)); echo "ok: $(cat "$work/threads.out")"
+else
+	fail=$((fail + 1)); echo "FAIL: a shared context"; head -5 "$work/threads.out"
+fi
 
 # ---- a stale modules.dep: libkmod's messages through the log function
 cp -a "$work/fx" "$work/stale"
