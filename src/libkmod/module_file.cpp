@@ -26,7 +26,11 @@ template <class Use>
 int with_elf(const kmod_module* mod, Use use) {
   const std::optional<std::string>& path = mod->ctx->resolver->path(mod->id);
   if (!path) return -ENOENT;
-  auto image = kmodx::ModuleImage::open(*path);
+  // Mapped, not read into the thread's reused buffer: a client process
+  // (dracut-install forks cp for every file) stays small.
+  kmodx::OpenOptions options;
+  options.map_file = true;
+  auto image = kmodx::ModuleImage::open(*path, options);
   if (!image) return -image.error().code;
   auto elf = kmodx::ModuleElf::parse(image->bytes(), *path);
   if (!elf) return -elf.error().code;
