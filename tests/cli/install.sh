@@ -108,6 +108,14 @@ verify() { # PREFIX SYSCONFDIR
 	check "README example loads into the sim and lists" sh -c "
 		LD_LIBRARY_PATH='$p/lib' '$work/example' '$moddir' '$work/sim' kx_chain_a | sed -E 's/ +[0-9]+ ([0-9]+)\$/ SIZE \\1/' >'$work/example.out' &&
 		diff -u '$work/example.expected' '$work/example.out'"
+	check "libkmod.so.2 has its SONAME" sh -c "readelf -d '$p/lib/libkmod.so.2' | grep -q 'SONAME.*\\[libkmod.so.2\\]'"
+	check "libkmod.h" cmp -s "$repo/include/libkmod/libkmod.h" "$p/include/libkmod.h"
+	check "a libkmod client builds with pkg-config libkmod and runs" sh -c "
+		export PKG_CONFIG_PATH='$p/lib/pkgconfig' PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 PKG_CONFIG_ALLOW_SYSTEM_LIBS=1
+		gcc -o '$work/lookups' '$repo/tests/bench/libkmod-lookups.c' \$(pkg-config --cflags --libs libkmod) &&
+		printf 'kx_chain_a\\nkx_pci\\n' >'$work/lookup-names' &&
+		LD_LIBRARY_PATH='$p/lib' ldd '$work/lookups' | grep -q '$p/lib/libkmod.so.2' &&
+		test \"\$(LD_LIBRARY_PATH='$p/lib' '$work/lookups' '$moddir' '$work/lookup-names')\" = 2"
 	check "kmodx lsmod sees what the example loaded" sh -c "
 		'$p/bin/kmodx' lsmod --backend=sim:'$work/sim' | awk 'NR > 1 { print \$1 }' | paste -sd' ' | grep -qx 'kx_chain_a kx_chain_b kx_chain_c'"
 	check "bash completion" bash -n "$p/share/bash-completion/completions/kmodx"
