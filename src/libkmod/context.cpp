@@ -128,11 +128,12 @@ kmod_list* list_append(kmod_list* list, void* data) {
   return list;
 }
 
-void list_free(kmod_list* list) {
+void list_free(kmod_list* list, bool free_data) {
   if (list == nullptr) return;
   kmod_list* entry = list;
   do {
     kmod_list* next = entry->next;
+    if (free_data) std::free(entry->data);
     std::free(entry);
     entry = next;
   } while (entry != list);
@@ -163,7 +164,7 @@ kmod_module* kmod_ctx::handle(kmodx::ModuleId id) {
     ++it->second->refcount;
     return it->second;
   }
-  auto* mod = new kmod_module{this, id};
+  auto* mod = new kmod_module(this, id);
   ++refcount;  // a module holds its context
   handles.emplace(id, mod);
   return mod;

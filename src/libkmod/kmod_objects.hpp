@@ -99,8 +99,8 @@ int resources_state(kmod_ctx& ctx);
 
 /// Appends \p data to \p list (null: a new list); returns the list.
 kmod_list* list_append(kmod_list* list, void* data);
-/// Frees the entries (not their data).
-void list_free(kmod_list* list);
+/// Frees the entries, and with \p free_data each entry's malloc'ed data.
+void list_free(kmod_list* list, bool free_data);
 
 }  // namespace kmodx::libkmod
 
@@ -131,6 +131,7 @@ struct kmod_ctx {
 };
 
 struct kmod_module {
+  kmod_module(kmod_ctx* c, kmodx::ModuleId i) : ctx(c), id(i) {}
   kmod_ctx* ctx;
   kmodx::ModuleId id;
   int refcount = 1;

@@ -120,14 +120,9 @@ KMOD_EXPORT kmod_module* kmod_module_unref(kmod_module* mod) {
 }
 
 KMOD_EXPORT int kmod_module_unref_list(kmod_list* list) {
-  if (list == nullptr) return 0;
-  kmod_list* entry = list;
-  do {
-    kmod_list* next = entry->next;
-    kmod_module_unref(static_cast<kmod_module*>(entry->data));
-    std::free(entry);
-    entry = next;
-  } while (entry != list);
+  for (const kmod_list* l = list; l != nullptr; l = kmod_list_next(list, l))
+    kmod_module_unref(static_cast<kmod_module*>(l->data));
+  kmodx::libkmod::list_free(list, false);
   return 0;
 }
 

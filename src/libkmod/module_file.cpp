@@ -73,18 +73,6 @@ char bind_char(kmodx::SymbolBind bind) {
   return KMOD_SYMBOL_NONE;
 }
 
-// Frees the entries and their data (malloc'ed structs).
-void free_entries(kmod_list* list) {
-  if (list == nullptr) return;
-  kmod_list* entry = list;
-  do {
-    kmod_list* next = entry->next;
-    std::free(entry->data);
-    std::free(entry);
-    entry = next;
-  } while (entry != list);
-}
-
 template <class Entry>
 const Entry* data_of(const kmod_list* entry) {
   return entry == nullptr ? nullptr : static_cast<const Entry*>(entry->data);
@@ -129,7 +117,7 @@ KMOD_EXPORT const char* kmod_module_info_get_value(const kmod_list* entry) {
   return info ? info->value : nullptr;
 }
 
-KMOD_EXPORT void kmod_module_info_free_list(kmod_list* list) { free_entries(list); }
+KMOD_EXPORT void kmod_module_info_free_list(kmod_list* list) { kmodx::libkmod::list_free(list, true); }
 
 KMOD_EXPORT int kmod_module_get_versions(const kmod_module* mod, kmod_list** list) {
   if (mod == nullptr || list == nullptr) return -ENOENT;
@@ -152,7 +140,7 @@ KMOD_EXPORT uint64_t kmod_module_version_get_crc(const kmod_list* entry) {
   return e ? e->crc : 0;
 }
 
-KMOD_EXPORT void kmod_module_versions_free_list(kmod_list* list) { free_entries(list); }
+KMOD_EXPORT void kmod_module_versions_free_list(kmod_list* list) { kmodx::libkmod::list_free(list, true); }
 
 KMOD_EXPORT int kmod_module_get_symbols(const kmod_module* mod, kmod_list** list) {
   if (mod == nullptr || list == nullptr) return -ENOENT;
@@ -177,7 +165,7 @@ KMOD_EXPORT uint64_t kmod_module_symbol_get_crc(const kmod_list* entry) {
   return e ? e->crc : 0;
 }
 
-KMOD_EXPORT void kmod_module_symbols_free_list(kmod_list* list) { free_entries(list); }
+KMOD_EXPORT void kmod_module_symbols_free_list(kmod_list* list) { kmodx::libkmod::list_free(list, true); }
 
 KMOD_EXPORT int kmod_module_get_dependency_symbols(const kmod_module* mod, kmod_list** list) {
   if (mod == nullptr || list == nullptr) return -ENOENT;
@@ -211,6 +199,6 @@ KMOD_EXPORT int kmod_module_dependency_symbol_get_bind(const kmod_list* entry) {
   return e ? e->bind : 0;
 }
 
-KMOD_EXPORT void kmod_module_dependency_symbols_free_list(kmod_list* list) { free_entries(list); }
+KMOD_EXPORT void kmod_module_dependency_symbols_free_list(kmod_list* list) { kmodx::libkmod::list_free(list, true); }
 
 }  // extern "C"

@@ -136,16 +136,7 @@ KMOD_EXPORT unsigned long kmod_module_section_get_address(const kmod_list* entry
   return static_cast<const kmod_module_section*>(entry->data)->address;
 }
 
-KMOD_EXPORT void kmod_module_section_free_list(kmod_list* list) {
-  if (list == nullptr) return;
-  kmod_list* entry = list;
-  do {
-    kmod_list* next = entry->next;
-    std::free(entry->data);
-    std::free(entry);
-    entry = next;
-  } while (entry != list);
-}
+KMOD_EXPORT void kmod_module_section_free_list(kmod_list* list) { kmodx::libkmod::list_free(list, true); }
 
 KMOD_EXPORT int kmod_module_insert_module(kmod_module* mod, unsigned int flags, const char* options) {
   if (mod == nullptr) return -ENOENT;
