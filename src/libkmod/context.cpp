@@ -76,7 +76,8 @@ void log(kmod_ctx& ctx, int priority, std::string_view site, std::string_view me
     if (colon != std::string_view::npos) line = std::atoi(std::string(where.substr(colon + 1)).c_str());
   }
   const std::string text(message);
-  kmod_log_fn fn = ctx.log_fn != nullptr ? ctx.log_fn : &log_to_stderr;
+  if (ctx.log_fn == nullptr) return;  // kmod_set_log_fn(ctx, NULL, ...) silences it
+  kmod_log_fn fn = ctx.log_fn;
   call_log(fn, const_cast<void*>(ctx.log_data), priority, file.c_str(), line, function.c_str(), "%s\n", text.c_str());
 }
 
@@ -115,7 +116,7 @@ void ContextSink::report_from(Severity severity, std::string_view site, std::str
 
 kmod_list* list_append(kmod_list* list, void* data) {
   auto* entry = static_cast<kmod_list*>(std::malloc(sizeof(kmod_list)));
-  if (entry == nullptr) return list;
+  if (entry == nullptr) return list;  // (the entry is lost, as in libkmod, which logs "out of memory")
   entry->data = data;
   if (list == nullptr) {
     entry->prev = entry->next = entry;
@@ -187,7 +188,8 @@ KMOD_EXPORT kmod_ctx* kmod_new(const char* dirname, const char* const* config_pa
   }
   auto* ctx = new (std::nothrow) kmod_ctx(dir);
   if (ctx == nullptr) return nullptr;
-  if (const char* env = std::getenv("KMOD_LOG"); env != nullptr)
+  ctx->log_fn = &kmodx::libkmod::log_to_stderr;
+  if (const char* env = ::secure_getenv("KMOD_LOG"); env != nullptr)
     ctx->log_priority = kmodx::libkmod::priority_from_text(env);
   kmodx::ConfigSources sources;
   if (config_paths != nullptr)
@@ -197,7 +199,8 @@ KMOD_EXPORT kmod_ctx* kmod_new(const char* dirname, const char* const* config_pa
   sources.module_dir = dir;
   sources.kernel_cmdline = kmodx::read_kernel_cmdline();
   ctx->config = kmodx::load_modprobe_config(sources, ctx->sink);
-  sources.paths.push_back(dir + "/modules.softdep");
+  // (Only the configuration paths: like libkmod, not modules.softdep,
+  // which every depmod run rewrites.)
   for (const std::string& path : sources.paths)
     if (auto stamp = kmodx::libkmod::stamp_of(path)) ctx->config_stamps.emplace(path, *stamp);
   ctx->resolver = std::make_unique<kmodx::ModuleResolver>(dir, ctx->config, ctx->sink,
@@ -269,12 +272,11 @@ KMOD_EXPORT int kmod_dump_index(kmod_ctx* ctx, enum kmod_index type, int fd) {
   if (!index) return -ENOSYS;
   std::string text;
   index->dump(prefix, text);
+  // Like libkmod, a failed write is not an error of the call.
   for (std::size_t done = 0; done < text.size();) {
     ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return -errno;
-    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
     done += static_cast<std::size_t>(n);
   }
   return 0;
@@ -288,6 +290,7 @@ KMOD_EXPORT void kmod_set_log_priority(kmod_ctx* ctx, int priority) {
 
 KMOD_EXPORT int kmod_get_log_priority(const kmod_ctx* ctx) {
   if (ctx == nullptr) return -1;
+  Lock lock(const_cast<kmod_ctx*>(ctx)->mutex);
   return ctx->log_priority;
 }
 
@@ -306,6 +309,7 @@ KMOD_EXPORT void kmod_set_userdata(kmod_ctx* ctx, const void* userdata) {
 
 KMOD_EXPORT void* kmod_get_userdata(const kmod_ctx* ctx) {
   if (ctx == nullptr) return nullptr;
+  Lock lock(const_cast<kmod_ctx*>(ctx)->mutex);
   return const_cast<void*>(ctx->userdata);
 }
 

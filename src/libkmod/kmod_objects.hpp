@@ -135,8 +135,12 @@ struct kmod_module {
   kmod_ctx* ctx;
   kmodx::ModuleId id;
   int refcount = 1;
-  // The strings handed out, kept for the handle's lifetime as libkmod does.
-  std::optional<std::string> options, install, remove, path;
+  /// A string handed out, computed once and kept for the handle's lifetime.
+  struct Cached {
+    bool done = false;
+    std::optional<std::string> value;
+  };
+  Cached options, install, remove, path;
 };
 
 namespace kmodx::libkmod {

@@ -25,10 +25,16 @@ kmod_list* append_handles(kmod_ctx& ctx, kmod_list* list, const std::vector<Modu
   return list;
 }
 
-// A string kept in the handle for as long as it lives; null for none.
-const char* keep(std::optional<std::string>& slot, const std::optional<std::string>& value) {
-  slot = value;
-  return slot ? slot->c_str() : nullptr;
+// A value computed once per handle, as libkmod computes each attribute
+// once: the pointer handed out stays valid and unchanged while the handle
+// lives, whichever thread asks.
+template <class Compute>
+const char* once(kmod_module::Cached& slot, Compute compute) {
+  if (!slot.done) {
+    slot.value = compute();
+    slot.done = true;
+  }
+  return slot.value ? slot.value->c_str() : nullptr;
 }
 
 }  // namespace
@@ -90,10 +96,9 @@ KMOD_EXPORT int kmod_module_new_from_path(kmod_ctx* ctx, const char* path, kmod_
   if (::stat(path, &st) != 0) return -errno;
   auto id = ctx->resolver->from_path(path);
   if (!id) {
-    if (id.error().code == EEXIST)
-      ctx->sink.report_from(kmodx::Severity::error, kmodx::libkmod_site::new_from_path,
-                            id.error().detail);
-    return -id.error().code;
+    if (id.error().code != EEXIST) return -ENOENT;  // no module name in the path
+    ctx->sink.report_from(kmodx::Severity::error, kmodx::libkmod_site::new_from_path, id.error().detail);
+    return -EEXIST;
   }
   *mod = ctx->handle(*id);
   return 0;
@@ -153,18 +158,21 @@ KMOD_EXPORT int kmod_module_get_weakdeps(const kmod_module* mod, kmod_list** wea
   return 0;
 }
 
-KMOD_EXPORT int kmod_module_apply_filter(const kmod_ctx* c, enum kmod_filter filter_type, const kmod_list* input,
+KMOD_EXPORT int kmod_module_apply_filter(const kmod_ctx* ctx, enum kmod_filter filter_type, const kmod_list* input,
                                          kmod_list** output) {
-  if (c == nullptr || output == nullptr) return -ENOENT;
-  auto* ctx = const_cast<kmod_ctx*>(c);
-  Lock lock(ctx->mutex);
+  if (ctx == nullptr || output == nullptr) return -ENOENT;
   *output = nullptr;
+  // Each module is judged by its own context, as libkmod does.
   for (const kmod_list* l = input; l != nullptr; l = kmod_list_next(input, l)) {
     auto* mod = static_cast<kmod_module*>(l->data);
-    const std::string& name = ctx->resolver->name(mod->id);
-    if ((filter_type & KMOD_FILTER_BLACKLIST) && ctx->config.is_blacklisted(name)) continue;
-    if ((filter_type & KMOD_FILTER_BUILTIN) && ctx->resolver->is_builtin(mod->id)) continue;
-    *output = list_append(*output, kmod_module_ref(mod));
+    bool keep = true;
+    {
+      Lock lock(mod->ctx->mutex);
+      const std::string& name = mod->ctx->resolver->name(mod->id);
+      if ((filter_type & KMOD_FILTER_BLACKLIST) && mod->ctx->config.is_blacklisted(name)) keep = false;
+      if ((filter_type & KMOD_FILTER_BUILTIN) && mod->ctx->resolver->is_builtin(mod->id)) keep = false;
+    }
+    if (keep) *output = list_append(*output, kmod_module_ref(mod));
   }
   return 0;
 }
@@ -177,14 +185,14 @@ KMOD_EXPORT const char* kmod_module_get_install_commands(const kmod_module* mod)
   if (mod == nullptr) return nullptr;
   Lock lock(mod->ctx->mutex);
   auto* m = const_cast<kmod_module*>(mod);
-  return keep(m->install, mod->ctx->resolver->install_command(mod->id));
+  return once(m->install, [&] { return mod->ctx->resolver->install_command(mod->id); });
 }
 
 KMOD_EXPORT const char* kmod_module_get_remove_commands(const kmod_module* mod) {
   if (mod == nullptr) return nullptr;
   Lock lock(mod->ctx->mutex);
   auto* m = const_cast<kmod_module*>(mod);
-  return keep(m->remove, mod->ctx->resolver->remove_command(mod->id));
+  return once(m->remove, [&] { return mod->ctx->resolver->remove_command(mod->id); });
 }
 
 KMOD_EXPORT const char* kmod_module_get_name(const kmod_module* mod) {
@@ -197,14 +205,16 @@ KMOD_EXPORT const char* kmod_module_get_options(const kmod_module* mod) {
   if (mod == nullptr) return nullptr;
   Lock lock(mod->ctx->mutex);
   auto* m = const_cast<kmod_module*>(mod);
-  return keep(m->options, mod->ctx->resolver->options(mod->id));
+  return once(m->options, [&] { return mod->ctx->resolver->options(mod->id); });
 }
 
 KMOD_EXPORT const char* kmod_module_get_path(const kmod_module* mod) {
   if (mod == nullptr) return nullptr;
   Lock lock(mod->ctx->mutex);
+  // Looked up until known (libkmod's lazy path), then fixed.
   auto* m = const_cast<kmod_module*>(mod);
-  return keep(m->path, mod->ctx->resolver->path(mod->id));
+  if (m->path.done && !m->path.value) m->path.done = false;
+  return once(m->path, [&] { return mod->ctx->resolver->path(mod->id); });
 }
 
 }  // extern "C"

@@ -42,22 +42,34 @@ Entry* new_entry(std::size_t extra) {
   return static_cast<Entry*>(std::calloc(1, sizeof(Entry) + extra + 1));
 }
 
-kmod_list* append_info(kmod_list* list, const std::string& key, const std::string& value) {
+// The appenders leave the list as it was and return false when memory
+// runs out; the caller then frees it and fails with ENOMEM.
+bool append_info(kmod_list*& list, const std::string& key, const std::string& value) {
   auto* info = new_entry<kmod_module_info>(value.size() + key.size() + 1);
+  if (info == nullptr) return false;
   std::memcpy(info->value, value.data(), value.size());
   info->value[value.size()] = '\0';
   info->key = info->value + value.size() + 1;
   std::memcpy(info->key, key.data(), key.size());
   info->key[key.size()] = '\0';
-  return list_append(list, info);
+  list = list_append(list, info);
+  return true;
 }
 
 template <class Entry>
-kmod_list* append_symbol(kmod_list* list, std::string_view name, std::uint64_t crc) {
+bool append_symbol(kmod_list*& list, std::string_view name, std::uint64_t crc) {
   auto* e = new_entry<Entry>(name.size());
+  if (e == nullptr) return false;
   e->crc = crc;
   std::memcpy(e->symbol, name.data(), name.size());
-  return list_append(list, e);
+  list = list_append(list, e);
+  return true;
+}
+
+int out_of_memory(kmod_list** list) {
+  kmodx::libkmod::list_free(*list, true);
+  *list = nullptr;
+  return -ENOMEM;
 }
 
 // libkmod reports a missing section as ENOENT where libkmodx says ENODATA.
@@ -101,7 +113,7 @@ KMOD_EXPORT int kmod_module_get_info(const kmod_module* mod, kmod_list** list) {
   int count = 0;
   for (const kmodx::InfoField& f : *fields) {
     if (f.key == "build-id") continue;  // kmodx's modinfo -F build-id; not in libkmod's list
-    *list = append_info(*list, f.key, f.value);
+    if (!append_info(*list, f.key, f.value)) return out_of_memory(list);
     ++count;
   }
   return count;
@@ -125,7 +137,8 @@ KMOD_EXPORT int kmod_module_get_versions(const kmod_module* mod, kmod_list** lis
   return with_elf(mod, [&](const kmodx::ModuleElf& elf, std::span<const std::byte>) {
     auto versions = elf.versions();
     if (!versions) return -missing_is_enoent(versions.error().code);
-    for (const kmodx::ModVersion& v : *versions) *list = append_symbol<kmod_module_version>(*list, v.name, v.crc);
+    for (const kmodx::ModVersion& v : *versions)
+      if (!append_symbol<kmod_module_version>(*list, v.name, v.crc)) return out_of_memory(list);
     return static_cast<int>(versions->size());
   });
 }
@@ -148,7 +161,8 @@ KMOD_EXPORT int kmod_module_get_symbols(const kmod_module* mod, kmod_list** list
   return with_elf(mod, [&](const kmodx::ModuleElf& elf, std::span<const std::byte>) {
     auto symbols = elf.exports();
     if (!symbols) return -missing_is_enoent(symbols.error().code);
-    for (const kmodx::ModuleSymbol& s : *symbols) *list = append_symbol<kmod_module_symbol>(*list, s.name, s.crc);
+    for (const kmodx::ModuleSymbol& s : *symbols)
+      if (!append_symbol<kmod_module_symbol>(*list, s.name, s.crc)) return out_of_memory(list);
     return static_cast<int>(symbols->size());
   });
 }
@@ -175,6 +189,7 @@ KMOD_EXPORT int kmod_module_get_dependency_symbols(const kmod_module* mod, kmod_
     if (!needs) return -needs.error().code;
     for (const kmodx::ModuleSymbol& s : *needs) {
       auto* e = new_entry<kmod_module_dependency_symbol>(s.name.size());
+      if (e == nullptr) return out_of_memory(list);
       e->crc = s.crc;
       e->bind = static_cast<std::uint8_t>(bind_char(s.bind));
       std::memcpy(e->symbol, s.name.data(), s.name.size());

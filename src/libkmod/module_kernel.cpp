@@ -119,6 +119,10 @@ KMOD_EXPORT kmod_list* kmod_module_get_sections(const kmod_module* mod) {
   kmod_list* out = nullptr;
   for (const kmodx::ModuleSection& s : *sections) {
     auto* e = static_cast<kmod_module_section*>(std::calloc(1, sizeof(kmod_module_section) + s.name.size() + 1));
+    if (e == nullptr) {
+      kmodx::libkmod::list_free(out, true);
+      return nullptr;
+    }
     e->address = s.address;
     std::memcpy(e->name, s.name.data(), s.name.size());
     out = list_append(out, e);
@@ -132,7 +136,7 @@ KMOD_EXPORT const char* kmod_module_section_get_name(const kmod_list* entry) {
 }
 
 KMOD_EXPORT unsigned long kmod_module_section_get_address(const kmod_list* entry) {
-  if (entry == nullptr) return static_cast<unsigned long>(-ENOENT);
+  if (entry == nullptr) return static_cast<unsigned long>(-1);
   return static_cast<const kmod_module_section*>(entry->data)->address;
 }
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void log_to_stdout(void *data, int priority, const char *file, int line, const char *fn,
@@ -184,10 +185,49 @@ static void dump_errors(struct kmod_ctx *ctx, const char *module_file)
 	printf(" initstate_str %s %s %s %s %s\n", kmod_module_initstate_str(KMOD_MODULE_BUILTIN),
 	       kmod_module_initstate_str(KMOD_MODULE_LIVE), kmod_module_initstate_str(KMOD_MODULE_COMING),
 	       kmod_module_initstate_str(KMOD_MODULE_GOING), str(kmod_module_initstate_str(42)));
+	printf(" section address of null %lu\n", kmod_module_section_get_address(NULL));
+	printf(" path without a name %d\n", kmod_module_new_from_path(ctx, "/tmp/", &mod));
 	if (kmod_module_new_from_path(ctx, module_file, &mod) == 0) {
+		struct kmod_module *other = NULL;
+		char copy[4096], copied[8200];
 		printf(" from path %s %s\n", kmod_module_get_name(mod), kmod_module_get_path(mod));
+		/* the same name at another path, while the first is held */
+		snprintf(copy, sizeof(copy), "%s.d", module_file);
+		if (mkdir(copy, 0700) == 0) {
+			snprintf(copied, sizeof(copied), "%s/%s", copy, strrchr(module_file, '/') + 1);
+			if (link(module_file, copied) == 0 || symlink(module_file, copied) == 0) {
+				err = kmod_module_new_from_path(ctx, copied, &other);
+				printf(" same name, other path %d\n", err);
+				unlink(copied);
+			}
+			rmdir(copy);
+		}
 		kmod_module_unref(mod);
 	}
+	/* kmod_set_log_fn(ctx, NULL, ...) silences the log */
+	list = (struct kmod_list *)1;
+	kmod_set_log_fn(ctx, NULL, NULL);
+	printf(" silenced %d\n", kmod_module_new_from_lookup(ctx, "x", &list));
+	kmod_set_log_fn(ctx, log_to_stdout, "ctx");
+	printf(" logged %d\n", kmod_module_new_from_lookup(ctx, "x", &list));
+}
+
+/* Modules of one context filtered with another's configuration. */
+static void dump_cross_filter(struct kmod_ctx *ctx, const char *dirname)
+{
+	struct kmod_ctx *bare = kmod_new(dirname, (const char *const[]){"/nonexistent", NULL});
+	struct kmod_list *list = NULL, *filtered = NULL;
+	int err;
+
+	kmod_set_log_fn(bare, log_to_stdout, "bare");
+	err = kmod_module_new_from_lookup(ctx, "my-chain", &list);
+	printf("cross filter %d\n", err);
+	err = kmod_module_apply_filter(bare, KMOD_FILTER_BLACKLIST | KMOD_FILTER_BUILTIN, list, &filtered);
+	printf(" %d\n", err);
+	print_modules("filtered by another context", filtered);
+	kmod_module_unref_list(filtered);
+	kmod_module_unref_list(list);
+	kmod_unref(bare);
 }
 
 /* Every index as kmod_dump_index() writes it. */
@@ -287,6 +327,7 @@ int main(int argc, char **argv)
 	fclose(names);
 	if (argc > 5) {
 		dump_errors(ctx, argv[5]);
+		dump_cross_filter(ctx, argv[1]);
 		dump_indexes(ctx);
 		dump_loaded(ctx);
 	}
