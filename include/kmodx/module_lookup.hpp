@@ -6,6 +6,7 @@
 /// configuration-free part of libkmod's lookup (spec §8.2): modprobe adds
 /// config aliases and install commands in front of it.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,8 +78,9 @@ class KMODX_API LookupIndexes {
   Loading loading() const { return loading_; }
   /// Switches between preloading (every index opened now) and opening per
   /// call (the preloaded ones dropped): libkmod's kmod_load_resources() and
-  /// kmod_unload_resources(). Not while lookups run on other threads.
-  void set_loading(Loading loading);
+  /// kmod_unload_resources(). Returns the indexes that could not be opened,
+  /// with their errno. Not while lookups run on other threads.
+  std::map<LookupIndex, int> set_loading(Loading loading);
   std::optional<std::string> exact(LookupIndex which, std::string_view key) const;
   std::vector<IndexValue> wildcard(LookupIndex which, std::string_view query) const;
   /// The preloaded index (null when per_call, missing or unreadable).

@@ -31,12 +31,13 @@ struct KMODX_API ProbeFlags {
   bool ignore_loaded = false;    ///< -D: plan and print as if nothing were loaded
   bool dry_run = false;          ///< -n / -D
   bool first_time = false;       ///< --first-time: EEXIST when already loaded
-  bool use_blacklist = false;    ///< -b: the blacklist applies to the module itself
   bool force_modversion = false;
   bool force_vermagic = false;
-  /// The caller applied the blacklist itself (libkmod's KMOD_PROBE_APPLY_*
-  /// flags): plan_probe() does not check it.
-  bool skip_blacklist = false;
+  /// Where the blacklist applies (libkmod's KMOD_PROBE_APPLY_BLACKLIST*
+  /// flags; modprobe: to aliases always, to the named module with -b).
+  bool blacklist_aliases = true;  ///< ALIAS_ONLY: to a module found through an alias
+  bool use_blacklist = false;     ///< -b / APPLY_BLACKLIST: to the module itself
+  bool blacklist_all = false;     ///< APPLY_BLACKLIST_ALL: to every module of the plan
 };
 
 struct KMODX_API ProbeStep {
@@ -62,9 +63,11 @@ struct KMODX_API ProbeStep {
 };
 
 struct KMODX_API ProbePlan {
+  /// Which rule of ProbeFlags stopped the probe (libkmod's order: alias,
+  /// all, named); then nothing is done, and that is success.
+  enum class Blacklisted { no, alias, all, named };
   ModuleId target = 0;
-  /// The module is blacklisted for this probe: nothing is done, success.
-  bool blacklisted = false;
+  Blacklisted blacklisted = Blacklisted::no;
   std::vector<ProbeStep> steps;
 };
 

@@ -228,17 +228,16 @@ KMOD_EXPORT kmod_ctx* kmod_unref(kmod_ctx* ctx) {
 KMOD_EXPORT int kmod_load_resources(kmod_ctx* ctx) {
   if (ctx == nullptr) return -ENOENT;
   Lock lock(ctx->mutex);
-  // libkmod fails when an index (other than modules.builtin.alias.bin, which
-  // older trees lack) cannot be mapped, with that error.
-  for (const char* file : kmodx::libkmod::kIndexFiles) {
-    if (std::string_view(file) == "modules.builtin.alias") continue;
-    auto index = kmodx::Index::open(ctx->dirname + "/" + file + ".bin");
-    if (!index) {
+  // libkmod fails with the first index (in its order) that cannot be
+  // mapped, but modules.builtin.alias.bin, which older trees lack.
+  const std::map<kmodx::LookupIndex, int> failed =
+      ctx->resolver->indexes().set_loading(kmodx::LookupIndexes::Loading::preloaded);
+  for (kmodx::LookupIndex which : {kmodx::LookupIndex::dep, kmodx::LookupIndex::alias, kmodx::LookupIndex::symbols,
+                                   kmodx::LookupIndex::builtin})
+    if (auto it = failed.find(which); it != failed.end()) {
       kmod_unload_resources(ctx);
-      return -index.error().code;
+      return -it->second;
     }
-  }
-  ctx->resolver->indexes().set_loading(kmodx::LookupIndexes::Loading::preloaded);
   ctx->resources_loaded = true;
   ctx->index_stamps.clear();
   for (const char* file : kmodx::libkmod::kIndexFiles) {

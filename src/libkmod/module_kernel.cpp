@@ -19,7 +19,6 @@ namespace {
 
 const std::string& name_of(const kmod_module* mod) { return mod->ctx->resolver->name(mod->id); }
 
-bool is_blacklisted(const kmod_module* mod) { return mod->ctx->config.is_blacklisted(name_of(mod)); }
 
 }  // namespace
 
@@ -183,14 +182,6 @@ KMOD_EXPORT int kmod_module_probe_insert_module(kmod_module* mod, unsigned int f
   kmodx::LoaderBackend* backend = ctx->loader();
   if (!(flags & KMOD_PROBE_IGNORE_LOADED) && kmodx::module_in_kernel(resolver, backend, mod->id, ctx->sink))
     return (flags & KMOD_PROBE_FAIL_ON_LOADED) ? -EEXIST : 0;
-  // libkmod's order of the blacklist checks, and the flag it returns.
-  const unsigned alias_only = flags & KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY;
-  const unsigned all = flags & KMOD_PROBE_APPLY_BLACKLIST_ALL;
-  const unsigned named = flags & KMOD_PROBE_APPLY_BLACKLIST;
-  const bool has_alias = !resolver.object(mod->id).alias.empty();
-  if (unsigned code = (has_alias && alias_only) ? alias_only : all ? all : named; code != 0 && is_blacklisted(mod))
-    return static_cast<int>(code);
-
   kmodx::ProbeFlags probe;
   probe.ignore_commands = (flags & KMOD_PROBE_IGNORE_COMMAND) != 0;
   probe.ignore_loaded = (flags & KMOD_PROBE_IGNORE_LOADED) != 0;
@@ -198,13 +189,18 @@ KMOD_EXPORT int kmod_module_probe_insert_module(kmod_module* mod, unsigned int f
   probe.first_time = (flags & KMOD_PROBE_FAIL_ON_LOADED) != 0;
   probe.force_vermagic = (flags & KMOD_PROBE_FORCE_VERMAGIC) != 0;
   probe.force_modversion = (flags & KMOD_PROBE_FORCE_MODVERSION) != 0;
-  probe.skip_blacklist = true;
+  probe.blacklist_aliases = (flags & KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY) != 0;
+  probe.use_blacklist = (flags & KMOD_PROBE_APPLY_BLACKLIST) != 0;
+  probe.blacklist_all = (flags & KMOD_PROBE_APPLY_BLACKLIST_ALL) != 0;
   kmodx::ProbePlan plan = kmodx::plan_probe(resolver, mod->id, probe,
                                             extra_options != nullptr ? std::optional<std::string>(extra_options)
                                                                      : std::nullopt);
-  if (all) {
-    std::erase_if(plan.steps, [&](const kmodx::ProbeStep& s) { return ctx->config.is_blacklisted(s.name); });
-    if (plan.steps.empty()) return KMOD_PROBE_APPLY_BLACKLIST_ALL;
+  // A probe the blacklist stopped returns the flag of the rule, positive.
+  switch (plan.blacklisted) {
+    case kmodx::ProbePlan::Blacklisted::no: break;
+    case kmodx::ProbePlan::Blacklisted::alias: return KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY;
+    case kmodx::ProbePlan::Blacklisted::all: return KMOD_PROBE_APPLY_BLACKLIST_ALL;
+    case kmodx::ProbePlan::Blacklisted::named: return KMOD_PROBE_APPLY_BLACKLIST;
   }
   kmodx::ProbeHooks hooks;
   hooks.print_every_step = true;

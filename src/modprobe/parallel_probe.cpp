@@ -219,7 +219,7 @@ void execute_probes_parallel(const std::vector<ParallelRequest>& requests, Modul
       continue;
     }
     // probe_module(): a target the earlier requests loaded is not planned.
-    if (!flags.ignore_loaded && !req.plan->blacklisted && !req.plan->steps.empty()) {
+    if (!flags.ignore_loaded && req.plan->blacklisted == ProbePlan::Blacklisted::no && !req.plan->steps.empty()) {
       bool target_in = false;
       for (const ProbeStep& s : req.plan->steps)
         if (s.module == req.target) target_in = in_kernel(g.of(s.module));
@@ -229,7 +229,7 @@ void execute_probes_parallel(const std::vector<ParallelRequest>& requests, Modul
       }
     }
     int err = 0;
-    if (!req.plan->blacklisted) {
+    if (req.plan->blacklisted == ProbePlan::Blacklisted::no) {
       for (const ProbeStep& step : req.plan->steps) {
         const std::size_t i = g.of(step.module);
         Node& n = g.nodes[i];

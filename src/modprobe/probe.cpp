@@ -122,12 +122,17 @@ ProbePlan plan_probe(ModuleResolver& resolver, ModuleId target, const ProbeFlags
                      const std::optional<std::string>& extra_options) {
   ProbePlan plan;
   plan.target = target;
-  // The blacklist applies to modules found through an alias, and with -b to
-  // the named module too; never to dependencies or softdeps.
+  // The rule libkmod picks for the target (its flags, in its order), then
+  // whether the target is listed; dependencies and softdeps only with
+  // blacklist_all, below.
   const ModuleObject& object = resolver.object(target);
-  if (!flags.skip_blacklist && (!object.alias.empty() || flags.use_blacklist) &&
-      resolver.config().is_blacklisted(object.name)) {
-    plan.blacklisted = true;
+  using Blacklisted = ProbePlan::Blacklisted;
+  const Blacklisted rule = !object.alias.empty() && flags.blacklist_aliases ? Blacklisted::alias
+                           : flags.blacklist_all                             ? Blacklisted::all
+                           : flags.use_blacklist                             ? Blacklisted::named
+                                                                             : Blacklisted::no;
+  if (rule != Blacklisted::no && resolver.config().is_blacklisted(object.name)) {
+    plan.blacklisted = rule;
     return plan;
   }
   ProbeListBuilder builder(resolver);
@@ -150,6 +155,10 @@ ProbePlan plan_probe(ModuleResolver& resolver, ModuleId target, const ProbeFlags
       step.action = ProbeStep::Action::builtin;
     }
     plan.steps.push_back(std::move(step));
+  }
+  if (flags.blacklist_all) {
+    std::erase_if(plan.steps, [&](const ProbeStep& s) { return resolver.config().is_blacklisted(s.name); });
+    if (plan.steps.empty()) plan.blacklisted = Blacklisted::all;
   }
   return plan;
 }
@@ -188,7 +197,7 @@ int run_step(const ProbeStep& step, LoaderBackend* backend, const ProbeFlags& fl
 
 int execute(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend* backend, const ProbeFlags& flags,
             const ProbeHooks& hooks, DiagnosticSink& sink) {
-  if (plan.blacklisted) return 0;
+  if (plan.blacklisted != ProbePlan::Blacklisted::no) return 0;
   int err = 0;
   for (const ProbeStep& step : plan.steps) {
     if (!flags.ignore_loaded && module_in_kernel(resolver, backend, step.module, sink)) {

@@ -4,6 +4,7 @@
 #include <fnmatch.h>
 
 #include <array>
+#include <map>
 
 #include "kmodx/modprobe_config.hpp"
 #include "kmodx/module_lookup.hpp"
@@ -22,14 +23,20 @@ std::size_t slot(LookupIndex which) { return static_cast<std::size_t>(which); }
 
 LookupIndexes::LookupIndexes(std::string dirname, Loading loading, DiagnosticSink* damage_sink)
     : dirname_(std::move(dirname)), loading_(loading), preloaded_(kIndexFiles.size()), damage_(damage_sink) {
-  if (loading_ == Loading::preloaded)
-    for (std::size_t i = 0; i < kIndexFiles.size(); ++i) preloaded_[i] = open(static_cast<LookupIndex>(i));
+  (void)set_loading(loading);  // a missing index is "not found" for lookups
 }
 
-void LookupIndexes::set_loading(Loading loading) {
+std::map<LookupIndex, int> LookupIndexes::set_loading(Loading loading) {
   loading_ = loading;
-  for (std::size_t i = 0; i < kIndexFiles.size(); ++i)
-    preloaded_[i] = loading_ == Loading::preloaded ? open(static_cast<LookupIndex>(i)) : std::nullopt;
+  std::map<LookupIndex, int> failed;
+  for (std::size_t i = 0; i < kIndexFiles.size(); ++i) {
+    preloaded_[i].reset();
+    if (loading_ != Loading::preloaded) continue;
+    auto index = Index::open(dirname_ + "/" + std::string(kIndexFiles[i]));
+    if (index) preloaded_[i] = std::move(index).value();
+    else failed.emplace(static_cast<LookupIndex>(i), index.error().code);
+  }
+  return failed;
 }
 
 LookupIndexes::LookupIndexes(LookupIndexes&&) noexcept = default;
