@@ -75,12 +75,15 @@ KMOD_EXPORT int kmod_module_new_from_name_lookup(kmod_ctx* ctx, const char* modn
 }
 
 // Debian's kmod 30 exported it as kmod_module_new_from_name_lookup@LIBKMOD_5:
-// binaries linked against that library ask for this version.
+// binaries linked against that library ask for this version. (Only in the
+// shared library: the fuzz target links these sources into a program.)
+#ifdef KMODX_LIBKMOD_SHARED
 KMOD_EXPORT int kmodx_new_from_name_lookup_libkmod5(kmod_ctx* ctx, const char* modname, kmod_module** mod) {
   return new_from_name_lookup(ctx, modname, mod);
 }
 __asm__(".symver kmodx_new_from_name_lookup_libkmod5,kmod_module_new_from_name_lookup@LIBKMOD_5");
 __asm__(".symver kmod_module_new_from_name_lookup,kmod_module_new_from_name_lookup@@LIBKMOD_30");
+#endif
 
 KMOD_EXPORT int kmod_module_new_from_name(kmod_ctx* ctx, const char* name, kmod_module** mod) {
   if (ctx == nullptr || name == nullptr || mod == nullptr) return -ENOENT;

@@ -19,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 
 rm -rf "$corpus"
 for t in module_elf signature decompress_xz decompress_zstd decompress_gzip index_reader modprobe_config \
-	kernel_cmdline depmod_config modules_dep modules_order modules_builtin; do
+	kernel_cmdline depmod_config modules_dep modules_order modules_builtin libkmod_api; do
 	mkdir -p "$corpus/$t"
 done
 # A seed's name is a digest of its bytes: identical seeds collapse.
@@ -98,4 +98,48 @@ put_text kernel_cmdline 'BOOT_IMAGE=/vmlinuz root=UUID=1 ro quiet kx_params.p_in
 put_text kernel_cmdline 'm.p="a b" "n.q=c d" x-y.z=1 .a=b c. d.e'
 put_text depmod_config $'search updates extra built-in external\noverride kx_base 6.1.0-56-amd64 updates\nexternal 6.* /opt/mods\nexclude build source .git\n'
 put_text depmod_config $'# comment\noverride a * extra\\\n  more\ninclude x\nmake_map_files\nbogus line\n'
+# ---- libkmod.so.2's C interface: call sequences (the Op numbers and the
+# word list of tests/fuzz/libkmod_api_fuzz.cpp)
+python3 - "$work/api" <<'PY'
+import os, sys
+out = sys.argv[1]
+os.makedirs(out)
+NEW, REF, UNREF, LOAD, UNLOAD, VALIDATE, DUMP, LOG, USERDATA, CONFIG, LOOKUP, NAME_LOOKUP, FROM_NAME, \
+    FROM_PATH, MOD_REF, MOD_UNREF, GET_MODULE, DEPS, SOFTDEPS, WEAKDEPS, FILTER, STRINGS, FILE_LISTS, SECTIONS, \
+    LOADED, KSTATE, INSERT, PROBE, REMOVE, WALK, FREE_LIST, DAMAGE = range(32)
+FZ0, FZ1, FZ2, FZ3, FZALIAS, FZBLACK, FZBUILTIN, PCI, SYMBOL, OPTS = 0, 1, 2, 3, 8, 9, 10, 12, 13, 19
+def u32(v): return list(v.to_bytes(4, 'big'))
+def probe(mod, flags, result=0): return [PROBE, mod] + u32(flags) + [OPTS, result, 1, 1]
+# a good context (tree 0, configuration 0, the fuzzer's log function) in slot 0
+good = [NEW, 0, 0, LOAD, 0]
+seeds = {
+ 'probe-alias': good + [LOOKUP, 0, FZALIAS, 0, WALK, 0, GET_MODULE, 0, 0, 0, DEPS, 0, 1, SOFTDEPS, 0, 2, 3,
+     WEAKDEPS, 0, 4, FILE_LISTS, 0, 0, 4, WALK, 4, FILE_LISTS, 0, 3, 5, WALK, 5, FILE_LISTS, 0, 1, 6, WALK, 6,
+     FILE_LISTS, 0, 2, 7, WALK, 7, STRINGS, 0] + probe(0, 0x10) + probe(0, 0) +
+     [KSTATE, 0, 2, 6, WALK, 6, SECTIONS, 0, 1, WALK, 1, LOADED, 0, 2, WALK, 2, REMOVE, 0] + u32(0),
+ 'config': good + sum(([CONFIG, 0, k, 7] for k in range(7)), []) + [DUMP, 0, 0, DUMP, 0, 1, DUMP, 0, 2, DUMP, 0, 3,
+     DUMP, 0, 4, DUMP, 0, 6, VALIDATE, 0, UNLOAD, 0, VALIDATE, 0],
+ 'missing-tree': [NEW, 2, 0, LOAD, 0, VALIDATE, 0, LOOKUP, 0, FZ0, 0, NAME_LOOKUP, 0, FZ0, 0, FROM_NAME, 0, FZ1, 1,
+     FILE_LISTS, 1, 0, 0, DUMP, 0, 0] + probe(1, 0x10),
+ 'null-handles': [STRINGS, 5, FILE_LISTS, 5, 0, 0, FILE_LISTS, 5, 3, 0, DEPS, 5, 0, SOFTDEPS, 5, 0, 1, KSTATE, 5, 9, 0,
+     CONFIG, 3, 0, 1, DUMP, 3, 0, LOAD, 3, VALIDATE, 3, USERDATA, 3, LOG, 3, 2, LOOKUP, 3, FZ0, 0, FILTER, 3, 0, 0, 0,
+     WALK, 0, GET_MODULE, 0, 0, 0] + probe(5, 0x10) + [INSERT, 5] + u32(0) + [OPTS, 1, REMOVE, 5] + u32(0),
+ 'blacklist': good + [LOOKUP, 0, FZBLACK, 0, GET_MODULE, 0, 0, 0] + probe(0, 0x20000) + probe(0, 0x10000) +
+     probe(0, 0x40000) + probe(0, 0x10) + [LOOKUP, 0, FZ3, 1, FILTER, 0, 1, 2, 1, FILTER, 0, 1, 4, 2, WALK, 2],
+ 'install-command': good + [FROM_NAME, 0, FZ2, 0, STRINGS, 0] + probe(0, 0x10, 1) + probe(0, 0, 2) +
+     probe(0, 0x4, 0) + [INSERT, 0] + u32(0) + [OPTS, 1, REMOVE, 0] + u32(0),
+ 'references': good + [REF, 0, 1, UNREF, 0, FROM_NAME, 1, FZ0, 3, MOD_REF, 3, 4, UNREF, 1, STRINGS, 3, MOD_UNREF, 3,
+     STRINGS, 4, DEPS, 4, 0, MOD_UNREF, 4, WALK, 0, FREE_LIST, 0],
+ 'damaged-index': [DAMAGE, 1] + u32(40) + [8] + list(b'\xff' * 8) + [1, DAMAGE, 2] + u32(0) + [0, 0, NEW, 1, 0, LOAD, 0,
+     LOOKUP, 0, FZALIAS, 0, LOOKUP, 0, SYMBOL, 1, LOOKUP, 0, PCI, 2, VALIDATE, 0, DAMAGE, 3] + u32(9) + [3, 1, 2, 3, 1,
+     VALIDATE, 0, NAME_LOOKUP, 0, FZBUILTIN, 0, DUMP, 0, 2],
+ 'damaged-module': [DAMAGE, 10] + u32(64) + [16] + list(range(16)) + [1, NEW, 4, 0, FROM_PATH, 0, 1, 0,
+     FILE_LISTS, 0, 0, 0, FILE_LISTS, 0, 1, 1, FILE_LISTS, 0, 2, 2, FILE_LISTS, 0, 3, 3, WALK, 0, WALK, 1, WALK, 3]
+     + probe(0, 0x10),
+}
+for name, ops in seeds.items():
+    with open(os.path.join(out, name), 'wb') as f:
+        f.write(bytes(ops))
+PY
+for f in "$work"/api/*; do put libkmod_api "$f"; done
 du -sh "$corpus"
