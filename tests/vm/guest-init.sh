@@ -139,7 +139,8 @@ $cmd" >/tmp/out 2>/tmp/err </dev/null
 
 run_side() { # SIDE TOOLDIR PARALLEL
 	SIDE=$1 NSTEP=0 GROUP= PARALLEL=$3
-	export SIDE PARALLEL
+	LIBKMOD=${2%/sbin}/lib  # the side's libkmod.so.2, for the libkmod-clients group
+	export SIDE PARALLEL LIBKMOD
 	REC=/tmp/rec.$SIDE
 	: >"$REC"
 	ln -sfn "$2" /tool

@@ -80,7 +80,7 @@ trap cleanup EXIT
 t_start=$(date +%s.%N)
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
-[ -n "$recompare" ] || ensure_packages qemu-system-x86 busybox-static cpio kmod xz-utils zstd gzip binutils perl
+[ -n "$recompare" ] || ensure_packages qemu-system-x86 busybox-static cpio kmod xz-utils zstd gzip binutils perl systemd udev
 busybox=/bin/busybox
 if ! [ -x "$busybox" ] || ldd "$busybox" >/dev/null 2>&1; then die "$busybox is not busybox-static's"; fi
 host_kmod=$(readlink -f "$(command -v kmod || echo /usr/bin/kmod)")
@@ -175,6 +175,26 @@ build_common() {
 			[ -e "$root$libdir/$soname" ] || { mkdir -p "$root$libdir"; cp -L "$libdir/$soname" "$root$libdir/$soname"; }
 		done
 		for t in $tools; do ln -s /opt/kmodx/bin/kmodx "$root/opt/kmodx/sbin/$t"; done
+	fi
+	# libkmod.so.2's clients, unmodified Debian binaries: systemd-modules-load
+	# and udevadm with their libraries; each side puts its libkmod.so.2 first
+	# with LD_LIBRARY_PATH=/opt/<side>/lib: Debian's libkmod2 for kmod 30,
+	# kmodx's libkmod.so.2 (beside the kmodx binary's build) for kmodx.
+	copy_with_libs "$root" /lib/systemd/systemd-modules-load /usr/lib/systemd/systemd-modules-load
+	copy_with_libs "$root" /bin/udevadm /usr/bin/udevadm
+	local debian_libkmod ours
+	debian_libkmod=$(ldd /bin/udevadm | grep -oE '/[^ ]*/libkmod\.so\.2')
+	[ "$(dpkg -S "$(readlink -f "$debian_libkmod")" 2>/dev/null | cut -d: -f1)" = libkmod2 ] ||
+		die "udevadm's libkmod.so.2 ($debian_libkmod) is not Debian's libkmod2's"
+	mkdir -p "$root/opt/kmod/lib" "$root/opt/kmodx/lib"
+	cp -L "$debian_libkmod" "$root/opt/kmod/lib/libkmod.so.2"
+	if [ "$selftest" = 1 ]; then
+		cp -L "$debian_libkmod" "$root/opt/kmodx/lib/libkmod.so.2"
+	else
+		ours=$(dirname "$kmodx")/libkmod/libkmod.so.2
+		[ -f "$ours" ] || die "no $ours (kmodx's libkmod.so.2: a build with KMODX_SHARED_LIBRARIES)"
+		strip --strip-debug -o "$work/libkmod.so.2" "$ours"
+		copy_with_libs "$root" "$work/libkmod.so.2" /opt/kmodx/lib/libkmod.so.2  # with libstdc++
 	fi
 	cpio_of "$root" "$work/common.cpio"
 }

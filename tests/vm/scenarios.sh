@@ -41,7 +41,9 @@
 # /tool/<name>, a symlink to the tool set under test, so both tools see the
 # same argv[0] and print the same message prefixes. Variables: KVER, MD
 # (/lib/modules/$KVER), FX ($MD/kernel/drivers/kmodx, the fixture modules),
-# DATA (/vm/data: module copies for insmod, see run-vm-tests.sh).
+# DATA (/vm/data: module copies for insmod, see run-vm-tests.sh), LIBKMOD
+# (the directory of the side's libkmod.so.2: /opt/kmod/lib, Debian's
+# libkmod2, or /opt/kmodx/lib, kmodx's).
 # The kernel command line carries kx_params.p_int=7 and
 # modprobe.blacklist=kx_info; the kernel's own module requests go through
 # /vm/kreq, which logs them and runs /tool/modprobe.
@@ -255,3 +257,18 @@ step multi-config 'modprobe -c'
 group parallel
 step_sorted parallel-load 't0=$(cut -d" " -f1 /proc/uptime); modprobe -a $PARALLEL $(cat /vm/parallel-modules); rc=$?; echo "$SIDE parallel-load $t0 $(cut -d" " -f1 /proc/uptime)" >>/tmp/times; exit $rc'
 step_sorted parallel-again 'modprobe -a $PARALLEL $(cat /vm/parallel-modules)'
+
+# ------------------------------------------------ libkmod.so.2's clients
+# systemd's and udev's own loaders, unmodified Debian binaries that link
+# libkmod.so.2, run with the side's library first ($LIBKMOD): Debian's
+# libkmod2 for kmod 30, kmodx's libkmod.so.2 for kmodx. The modules-load.d
+# file names modules with dependencies, a softdep-free alias, one the kernel
+# command line blacklists (kx_info: systemd asks for
+# KMOD_PROBE_APPLY_BLACKLIST and logs the positive return) and one that does
+# not exist (exit status 1).
+group libkmod-clients
+step modules-load 'printf "vfat\n# comment\n\nkx_chain_a\n; other comment\ndummy\nkx_info\nkx_nosuch\n" >/tmp/kx-load.conf; LD_LIBRARY_PATH=$LIBKMOD /usr/lib/systemd/systemd-modules-load /tmp/kx-load.conf' \
+	vfat fat kx_chain_a kx_chain_b kx_chain_c dummy kx_info
+step modules-load-again 'LD_LIBRARY_PATH=$LIBKMOD /usr/lib/systemd/systemd-modules-load /tmp/kx-load.conf'
+step udev-kmod-load 'LD_LIBRARY_PATH=$LIBKMOD udevadm test-builtin "kmod load xfs iptable_filter kx_top kx_nosuch" /sys/class/mem/null' \
+	xfs libcrc32c iptable_filter ip_tables x_tables kx_top kx_left kx_right kx_base
