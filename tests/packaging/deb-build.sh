@@ -64,6 +64,19 @@ info=$(dpkg -I "$kmodx_deb")
 for field in Provides Conflicts Replaces; do
 	grep -q "^ $field: kmod\$" <<<"$info" || { echo "FAIL: kmodx lacks '$field: kmod'"; fail=1; }
 done
+# libkmod.so.2 stands in for Debian's libkmod2: it provides it at the version
+# whose interface it has, which systemd and udev (libkmod2 >= 15) accept.
+libkmod_deb=$(ls "$out"/libkmod2-kmodx_*.deb)
+expect "$libkmod_deb" /usr/lib/x86_64-linux-gnu/libkmod.so.2
+expect "$(ls "$out"/libkmod-kmodx-dev_*.deb)" /usr/include/libkmod.h /usr/lib/x86_64-linux-gnu/libkmod.so \
+	/usr/lib/x86_64-linux-gnu/pkgconfig/libkmod.pc
+info=$(dpkg -I "$libkmod_deb")
+grep -q '^ Provides: libkmod2 (= 34)$' <<<"$info" || { echo "FAIL: libkmod2-kmodx lacks 'Provides: libkmod2 (= 34)'"; fail=1; }
+for field in Conflicts Replaces; do
+	grep -q "^ $field: libkmod2\$" <<<"$info" || { echo "FAIL: libkmod2-kmodx lacks '$field: libkmod2'"; fail=1; }
+done
+dpkg-deb --ctrl-tarfile "$libkmod_deb" | tar -xO ./shlibs 2>/dev/null | grep -q '^libkmod 2 libkmod2-kmodx' ||
+	{ echo "FAIL: libkmod2-kmodx has no shlibs entry for libkmod.so.2"; fail=1; }
 [ $fail -eq 0 ] && echo "deb-build: packages built, lintian without errors"
 echo "$out"
 exit $fail

@@ -3,15 +3,21 @@
 #
 # The Debian package in a Debian system: a `debootstrap --variant=minbase`
 # bookworm chroot (cached as a tarball, with what a kernel image package
-# needs already installed: initramfs-tools, linux-base and Debian's kmod)
-# gets the kmodx package, which must replace kmod, and then Debian's current
-# kernel image package, whose postinst runs depmod and update-initramfs.
+# needs already installed: initramfs-tools, linux-base and Debian's kmod, and
+# systemd and udev, which link Debian's libkmod2) gets the kmodx package,
+# which must replace kmod, then libkmod2-kmodx, which must replace libkmod2
+# while systemd and udev stay installed, and then Debian's current kernel
+# image package, whose postinst runs depmod and update-initramfs.
 # Checks that depmod was kmodx's (modules.weakdep exists: kmod 30 never
 # writes it; modules.dep.bin is laid out root first, kmod 30 root last), that
 # the initramfs holds kmodx, and that modprobe --show-depends, modinfo and
 # lsmod work there (lsmod also on the sim backend, after a modprobe into
-# it). Nothing is ever loaded into a kernel: the chroot shares the host's,
-# and only read-only commands and the simulated kernel run in it.
+# it). systemd-modules-load and `udevadm test-builtin 'kmod load'` then
+# load modules through libkmod2-kmodx into the simulated kernel
+# (KMODX_BACKEND), and inside a new user namespace, where the kernel refuses
+# every module system call whatever a program asks. Nothing is ever loaded
+# into a kernel: the chroot shares the host's, and only read-only commands
+# and the simulated kernel run in it.
 #
 # Usage: deb-chroot.sh DEBDIR    (the output of tests/packaging/deb-build.sh)
 # Cache: ${XDG_CACHE_HOME:-~/.cache}/kmodx/chroot/ (the base tarball) and
@@ -36,7 +42,7 @@ prog=deb-chroot
 # ---- the base system, cached
 suite=bookworm
 # kmodx's runtime libraries are there too, so that dpkg -i works offline.
-include=initramfs-tools,linux-base,kmod,zstd
+include=initramfs-tools,linux-base,kmod,zstd,systemd,udev
 mirror=${KMODX_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 base=$cache/chroot/$suite-minbase-$(echo "$include" | sha1sum | cut -c1-12).tar.zst
 if [ ! -s "$base" ]; then
@@ -60,8 +66,9 @@ trap 'rm -rf "$work"' EXIT
 root=$work/root
 mkdir -p "$root"
 zstd -q -dc "$base" | tar -C "$root" -xf -
-cp "$debdir"/kmodx_*.deb "$kernel_deb" "$root/tmp/"
+cp "$debdir"/kmodx_*.deb "$debdir"/libkmod2-kmodx_*.deb "$kernel_deb" "$root/tmp/"
 kmodx_deb=/tmp/$(basename "$(ls "$debdir"/kmodx_*.deb)")
+libkmod_deb=/tmp/$(basename "$(ls "$debdir"/libkmod2-kmodx_*.deb)")
 
 # The unit's command line, from the unit file where this machine has it.
 unit=/lib/systemd/system/kmod-static-nodes.service
@@ -84,10 +91,20 @@ mount --bind /dev "$root/dev"
 inroot() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "\$@"; }
 echo "== dpkg -i kmodx (kmod must go)"
 inroot dpkg -i "$kmodx_deb"
+echo "== dpkg -i libkmod2-kmodx (libkmod2 must go, systemd and udev stay)"
+inroot dpkg -i "$libkmod_deb"
+echo "== dpkg --audit"
+inroot dpkg --audit
 echo "== dpkg -i $(basename "$kernel_deb")"
 inroot dpkg -i "/tmp/$(basename "$kernel_deb")"
 echo "== package states"
-inroot dpkg-query -W -f '\${Package} \${Status}\n' kmod kmodx "$pkg" 2>&1 || true
+inroot dpkg-query -W -f '\${Package} \${Status}\n' kmod kmodx libkmod2 libkmod2-kmodx systemd udev "$pkg" 2>&1 || true
+echo "== libkmod.so.2 of udevadm and systemd-modules-load"
+for b in /bin/udevadm /lib/systemd/systemd-modules-load; do
+	echo "\$b: \$(inroot sh -c "ldd \$b | sed -n 's/.*libkmod.so.2 => \\([^ ]*\\).*/\\1/p' | xargs readlink -f | xargs dpkg -S")"
+done
+echo "== udevadm --version"
+inroot udevadm --version
 echo "== modprobe --show-depends vfat"
 inroot modprobe -S "$kver" --show-depends vfat
 echo "== modinfo -F filename vfat"
@@ -104,6 +121,31 @@ inroot lsmod --backend=sim:/tmp/sim
 # kmodx's depmod wrote) as tmpfiles.d lines in /run/tmpfiles.d.
 echo "== kmod-static-nodes.service: \$ $static_nodes_cmd"
 release=\$(uname -r)
+# systemd-modules-load and udev's kmod builtin, through libkmod2-kmodx: they
+# read /lib/modules/\$(uname -r), here the installed kernel's tree.
+[ "\$release" = "$kver" ] || ln -s "$kver" "$root/lib/modules/\$release"
+echo "== uid_map in a new user namespace (module system calls fail there)"
+unshare -U -r cat /proc/self/uid_map
+inuserns() { unshare -U -r chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "\$@"; }
+printf 'vfat\n# a comment\nisofs\n' >"$root/etc/modules-load.d/kmodx-test.conf"
+# The simulated kernels are the installed kernel (its vermagic), not the
+# release uname names.
+for sim in sim-modules-load sim-udev; do
+	mkdir -p "$root/tmp/\$sim"
+	inroot modinfo -k "$kver" -F vermagic vfat >"$root/tmp/\$sim/vermagic"
+done
+echo "== systemd-modules-load"
+rc=0
+inuserns KMODX_BACKEND=sim:/tmp/sim-modules-load SYSTEMD_LOG_LEVEL=debug /lib/systemd/systemd-modules-load || rc=\$?
+echo "systemd-modules-load exit \$rc"
+inroot lsmod --backend=sim:/tmp/sim-modules-load | sed 's/^/modules-load: /'
+mount --rbind /sys "$root/sys"
+echo "== udevadm test-builtin 'kmod load ext4 nls_utf8' /sys/class/mem/null"
+rc=0
+inuserns KMODX_BACKEND=sim:/tmp/sim-udev udevadm test-builtin 'kmod load ext4 nls_utf8' /sys/class/mem/null || rc=\$?
+echo "udevadm test-builtin exit \$rc"
+inroot lsmod --backend=sim:/tmp/sim-udev | sed 's/^/udev: /'
+[ "\$release" = "$kver" ] || rm "$root/lib/modules/\$release"
 if [ "\$release" != "$kver" ]; then
 	mkdir -p "$root/lib/modules/\$release"
 	cp "$root/lib/modules/$kver/modules.devname" "$root/lib/modules/\$release/"
@@ -127,6 +169,24 @@ M=$root/lib/modules/$kver
 check "kmod was removed, kmodx is installed" grep -q '^kmodx install ok installed' "$work/out"
 check "kmod is no longer installed" bash -c "! grep -q '^kmod install ok installed' '$work/out'"
 check "the kernel package is installed" grep -q "^$pkg install ok installed" "$work/out"
+check "libkmod2-kmodx is installed" grep -q '^libkmod2-kmodx install ok installed' "$work/out"
+check "Debian's libkmod2 is no longer installed" bash -c "! grep -q '^libkmod2 install ok installed' '$work/out'"
+for p in systemd udev; do
+	check "$p is still installed" grep -q "^$p install ok installed" "$work/out"
+done
+check "dpkg --audit finds nothing" bash -c "sed -n '/^== dpkg --audit/,/^== /p' '$work/out' | grep -vc '^== ' | grep -qx 0"
+for b in /bin/udevadm /lib/systemd/systemd-modules-load; do
+	check "$b links libkmod.so.2 of libkmod2-kmodx" grep -q "^$b: libkmod2-kmodx:amd64: " "$work/out"
+done
+check "udevadm --version runs on it" bash -c "grep -A1 '^== udevadm --version' '$work/out' | grep -qx '[0-9][0-9][0-9]'"
+check "the loading commands ran in a new user namespace" \
+	bash -c "grep -A1 '^== uid_map in a new user namespace' '$work/out' | tail -1 | grep -qE '^ *0 +0 +1\$'"
+check "systemd-modules-load exits 0" grep -qx 'systemd-modules-load exit 0' "$work/out"
+check "systemd-modules-load loaded vfat (after fat) and isofs into the simulated kernel" \
+	bash -c "grep -qE '^modules-load: fat +[0-9]+  1 vfat\$' '$work/out' && grep -qE '^modules-load: vfat ' '$work/out' && grep -qE '^modules-load: isofs ' '$work/out'"
+check "udevadm test-builtin 'kmod load' exits 0" grep -qx 'udevadm test-builtin exit 0' "$work/out"
+check "udev's kmod builtin loaded ext4 (with jbd2) and nls_utf8 into the simulated kernel" \
+	bash -c "grep -qE '^udev: ext4 ' '$work/out' && grep -qE '^udev: jbd2 +[0-9]+  1 ext4\$' '$work/out' && grep -qE '^udev: nls_utf8 ' '$work/out'"
 check "/sbin/depmod and /usr/sbin/depmod are kmodx" test "$(chroot "$root" readlink -f /sbin/depmod)$(chroot "$root" readlink -f /usr/sbin/depmod)" = /usr/bin/kmodx/usr/bin/kmodx
 check "depmod in the postinst was kmodx's: modules.weakdep exists" test -f "$M/modules.weakdep"
 root_ref=$(od -An -tx1 -j8 -N4 "$M/modules.dep.bin" | tr -d ' \n')

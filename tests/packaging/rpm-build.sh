@@ -38,7 +38,7 @@ if [ $quick = 1 ]; then echo "rpm-build: took $(( $(date +%s) - start )) s"; exi
 flock /tmp/kmodx-build.lock rpmbuild "${defs[@]}" --nodeps -bb "$top/SPECS/kmodx.spec" >"$work/build.log" 2>&1 ||
 	{ tail -40 "$work/build.log"; echo "FAIL: rpmbuild -bb"; exit 1; }
 fail=0
-main=$(ls "$top"/RPMS/*/kmodx-"$version"-*.rpm | grep -v devel)
+main=$(ls "$top"/RPMS/*/kmodx-"$version"-*.rpm)
 devel=$(ls "$top"/RPMS/*/kmodx-devel-*.rpm)
 rpm -qlp "$main" >"$work/main.list" 2>/dev/null
 rpm -qlp "$devel" >"$work/devel.list" 2>/dev/null
@@ -52,6 +52,15 @@ grep -q '/libkmodx.a$' "$work/devel.list" || { echo "FAIL: the devel rpm lacks l
 grep -q '/libkmodx.so$' "$work/devel.list" || { echo "FAIL: the devel rpm lacks libkmodx.so"; fail=1; }
 rpm -qlp "$(ls "$top"/RPMS/*/kmodx-libs-*.rpm)" 2>/dev/null | grep -q '/libkmodx.so.0$' ||
 	{ echo "FAIL: the libs rpm lacks libkmodx.so.0"; fail=1; }
+libkmod=$(ls "$top"/RPMS/*/kmodx-libkmod-"$version"-*.rpm | grep -v devel)
+rpm -qlp "$libkmod" 2>/dev/null | grep -q '/libkmod.so.2$' || { echo "FAIL: the libkmod rpm lacks libkmod.so.2"; fail=1; }
+rpm -qp --provides "$libkmod" >"$work/libkmod.provides" 2>/dev/null
+for p in 'kmod-libs = 34' 'libkmod.so.2()(64bit)' 'libkmod.so.2(LIBKMOD_5)(64bit)' 'libkmod.so.2(LIBKMOD_22)(64bit)'; do
+	grep -qxF "$p" "$work/libkmod.provides" || { echo "FAIL: the libkmod rpm does not provide $p"; fail=1; }
+done
+rpm -qp --conflicts "$libkmod" 2>/dev/null | grep -qx 'kmod-libs' || { echo "FAIL: the libkmod rpm does not conflict with kmod-libs"; fail=1; }
+rpm -qlp "$(ls "$top"/RPMS/*/kmodx-libkmod-devel-*.rpm)" 2>/dev/null | grep -q '/usr/include/libkmod.h$' ||
+	{ echo "FAIL: the libkmod-devel rpm lacks libkmod.h"; fail=1; }
 rpm -qp --provides "$main" 2>/dev/null | grep -q '^kmod = ' || { echo "FAIL: does not provide kmod"; fail=1; }
 rpm -qp --conflicts "$main" 2>/dev/null | grep -qx 'kmod' || { echo "FAIL: does not conflict with kmod"; fail=1; }
 # The payload's kmodx runs.

@@ -13,6 +13,9 @@
 //                         holders/<h>,parameters/<p>}  rendered view, sysfs-like
 //   <state>/dmesg         what the simulated kernel logged (appended)
 //   <state>/kernel        which export table the simulated kernel uses (info)
+//   <state>/module-dir    the module directory the state was first opened
+//                         with (first line): later opens use it, so that
+//                         its release stays the simulated kernel's
 //
 // Inputs the user may place in the state directory (all optional):
 //   <state>/vermagic      the kernel's whole vermagic string (first line)
