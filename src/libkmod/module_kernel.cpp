@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+#include <utility>
 
 #include "kmodx/probe.hpp"
 #include "libkmod/kmod_objects.hpp"
@@ -210,15 +212,23 @@ KMOD_EXPORT int kmod_module_probe_insert_module(kmod_module* mod, unsigned int f
       print_action(m, step.action == kmodx::ProbeStep::Action::install, step.options.c_str());
       kmod_module_unref(m);
     };
+  // libkmod returns what the last module's step gave, so a positive value
+  // from run_install for the last module comes back as it is.
+  std::optional<std::pair<kmodx::ModuleId, int>> last_install;
   if (run_install != nullptr)
     hooks.run_install = [&](const kmodx::ProbeStep& step, const std::string& command) {
       kmod_module* m = ctx->handle(step.module);
       int err = run_install(m, command.c_str(), const_cast<void*>(data));
       kmod_module_unref(m);
+      last_install.emplace(step.module, err);
       return err;
     };
   auto probed = kmodx::execute_probe(plan, resolver, backend, probe, hooks, ctx->sink);
-  return probed ? 0 : -probed.error().code;
+  if (!probed) return -probed.error().code;
+  if (last_install && last_install->second > 0 && !plan.steps.empty() && plan.steps.back().required &&
+      plan.steps.back().module == last_install->first)
+    return last_install->second;
+  return 0;
 }
 
 }  // extern "C"

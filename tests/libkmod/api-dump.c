@@ -272,6 +272,71 @@ static void dump_loaded(struct kmod_ctx *ctx)
 	kmod_module_unref_list(list);
 }
 
+/*
+ * What run_install returns for the last module of the plan is what the
+ * probe returns, positive or not. A probe runs only when a dry run showed
+ * that every step is an install command, so every step goes to run_install
+ * and none to the kernel: kx_cmd_post's plan is its command alone, while
+ * kx_cmd_only has a softdep, and libkmod ignores the install command of a
+ * module with softdeps, so its plan inserts it and is not run.
+ */
+static int all_install;
+
+static void check_action(struct kmod_module *m, bool install, const char *options)
+{
+	(void)m;
+	(void)options;
+	if (!install)
+		all_install = 0;
+}
+
+static int run_install_result(struct kmod_module *m, const char *cmdline, void *data)
+{
+	printf("  run_install %s [%s] -> %d\n", kmod_module_get_name(m), cmdline, *(const int *)data);
+	return *(const int *)data;
+}
+
+static void dump_install_results(const char *dir)
+{
+	static const char text[] = "install kx_cmd_only /bin/false\n"
+				   "softdep kx_cmd_only post: kx_cmd_post\n"
+				   "install kx_cmd_post /bin/true\n";
+	static const char *const names[] = {"kx_cmd_only", "kx_cmd_post"};
+	static const int results[] = {3, -5, 0};
+	char path[] = "/tmp/api-dump-install.XXXXXX";
+	const char *config[] = {path, NULL};
+	struct kmod_ctx *ctx;
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, text, sizeof(text) - 1) != (ssize_t)(sizeof(text) - 1) || close(fd) < 0) {
+		printf("install: cannot write %s\n", path);
+		return;
+	}
+	ctx = kmod_new(dir, config);
+	kmod_set_log_fn(ctx, log_to_stdout, "install");
+	for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+		for (size_t r = 0; r < sizeof(results) / sizeof(results[0]); r++) {
+			struct kmod_module *mod = NULL;
+			int err = kmod_module_new_from_name(ctx, names[n], &mod);
+
+			all_install = 1;
+			if (err == 0)
+				err = kmod_module_probe_insert_module(mod, KMOD_PROBE_DRY_RUN | KMOD_PROBE_IGNORE_LOADED,
+								      NULL, NULL, NULL, check_action);
+			if (err != 0 || !all_install) {
+				printf("install %s: %d, not every step a command: not run\n", names[n], err);
+			} else {
+				err = kmod_module_probe_insert_module(mod, KMOD_PROBE_IGNORE_LOADED, NULL,
+								      run_install_result, &results[r], print_action);
+				printf("install %s run_install %d: probe %d\n", names[n], results[r], err);
+			}
+			kmod_module_unref(mod);
+		}
+	}
+	kmod_unref(ctx);
+	unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	const char *config[] = {NULL, NULL};
@@ -330,6 +395,7 @@ int main(int argc, char **argv)
 		dump_cross_filter(ctx, argv[1]);
 		dump_indexes(ctx);
 		dump_loaded(ctx);
+		dump_install_results(argv[1]);
 	}
 	kmod_unload_resources(ctx);
 	printf("unref %p\n", (void *)kmod_unref(ctx));
