@@ -7,6 +7,7 @@
 /// config aliases and install commands in front of it.
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,8 +65,15 @@ enum class LookupIndex { dep, alias, symbols, builtin, builtin_alias };
 /// lookup serves both. A missing or unreadable index contributes nothing;
 /// damage is reported once per file to the sink given (IndexDamageReport).
 ///
+/// Per call, each lookup reads the file that is at the index's path then, as
+/// libkmod's does; the mapping of the last one opened is kept and used again
+/// while a stat() of the path shows the same file (device, inode, size,
+/// modification and change times), so a lookup costs one stat() instead of
+/// an open, map and unmap. depmod replaces an index by renaming a new file
+/// over it: the next lookup opens the new one.
+///
 /// Thread safety: lookups are const and may run on several threads at once
-/// (per_call opens a private Index each time, the damage report locks); the
+/// (the kept mappings are shared under a lock, the damage report locks); the
 /// sink is then called from those threads, under the report's lock.
 class KMODX_API LookupIndexes {
  public:
@@ -87,13 +95,15 @@ class KMODX_API LookupIndexes {
   const Index* preloaded(LookupIndex which) const;
 
  private:
-  std::optional<Index> open(LookupIndex which) const;
-  /// The index to read: the preloaded one, or one opened into \p held.
-  const Index* index_for(LookupIndex which, std::optional<Index>& held) const;
+  struct PerCall;
+  /// The index to read: the preloaded one, or the file at its path now
+  /// (null: missing or unusable).
+  std::shared_ptr<const Index> index_for(LookupIndex which) const;
 
   std::string dirname_;
   Loading loading_;
   std::vector<std::optional<Index>> preloaded_;  // by LookupIndex
+  std::unique_ptr<PerCall> per_call_;           // the kept mappings, by LookupIndex
   mutable IndexDamageReport damage_;
 };
 

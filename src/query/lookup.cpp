@@ -2,9 +2,11 @@
 // The one module lookup (KMOD-SPEC §8.2) and the index set it reads; see
 // kmodx/module_lookup.hpp.
 #include <fnmatch.h>
+#include <sys/stat.h>
 
 #include <array>
 #include <map>
+#include <mutex>
 
 #include "kmodx/modprobe_config.hpp"
 #include "kmodx/module_lookup.hpp"
@@ -21,8 +23,40 @@ std::size_t slot(LookupIndex which) { return static_cast<std::size_t>(which); }
 
 }  // namespace
 
+// The file an index was opened from, as stat() tells it apart from a newer
+// one at the same path.
+struct FileIdentity {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  off_t size = 0;
+  timespec mtime{}, ctime{};
+
+  static std::optional<FileIdentity> of(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+    return FileIdentity{st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim};
+  }
+  bool operator==(const FileIdentity& o) const {
+    return dev == o.dev && ino == o.ino && size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
+           mtime.tv_nsec == o.mtime.tv_nsec && ctime.tv_sec == o.ctime.tv_sec && ctime.tv_nsec == o.ctime.tv_nsec;
+  }
+};
+
+struct LookupIndexes::PerCall {
+  struct Kept {
+    std::shared_ptr<const Index> index;
+    FileIdentity identity;
+  };
+  std::mutex mutex;
+  std::array<Kept, kIndexFiles.size()> kept;
+};
+
 LookupIndexes::LookupIndexes(std::string dirname, Loading loading, DiagnosticSink* damage_sink)
-    : dirname_(std::move(dirname)), loading_(loading), preloaded_(kIndexFiles.size()), damage_(damage_sink) {
+    : dirname_(std::move(dirname)),
+      loading_(loading),
+      preloaded_(kIndexFiles.size()),
+      per_call_(std::make_unique<PerCall>()),
+      damage_(damage_sink) {
   (void)set_loading(loading);  // a missing index is "not found" for lookups
 }
 
@@ -31,6 +65,7 @@ std::map<LookupIndex, int> LookupIndexes::set_loading(Loading loading) {
   std::map<LookupIndex, int> failed;
   for (std::size_t i = 0; i < kIndexFiles.size(); ++i) {
     preloaded_[i].reset();
+    per_call_->kept[i] = {};
     if (loading_ != Loading::preloaded) continue;
     auto index = Index::open(dirname_ + "/" + std::string(kIndexFiles[i]));
     if (index) preloaded_[i] = std::move(index).value();
@@ -42,26 +77,35 @@ std::map<LookupIndex, int> LookupIndexes::set_loading(Loading loading) {
 LookupIndexes::LookupIndexes(LookupIndexes&&) noexcept = default;
 LookupIndexes::~LookupIndexes() = default;
 
-std::optional<Index> LookupIndexes::open(LookupIndex which) const {
-  auto index = Index::open(dirname_ + "/" + std::string(kIndexFiles[slot(which)]));
-  if (!index) return std::nullopt;  // libkmod: a missing or unusable index means "not found"
-  return std::move(index).value();
-}
 
 const Index* LookupIndexes::preloaded(LookupIndex which) const {
   const auto& index = preloaded_[slot(which)];
   return index ? &*index : nullptr;
 }
 
-const Index* LookupIndexes::index_for(LookupIndex which, std::optional<Index>& held) const {
-  if (loading_ == Loading::preloaded) return preloaded(which);
-  held = open(which);
-  return held ? &*held : nullptr;
+std::shared_ptr<const Index> LookupIndexes::index_for(LookupIndex which) const {
+  if (loading_ == Loading::preloaded) return {std::shared_ptr<const Index>(), preloaded(which)};  // not owned
+  const std::string path = dirname_ + "/" + std::string(kIndexFiles[slot(which)]);
+  auto identity = FileIdentity::of(path);
+  if (!identity) return nullptr;  // libkmod: a missing index means "not found"
+  PerCall::Kept& kept = per_call_->kept[slot(which)];
+  {
+    std::lock_guard lock(per_call_->mutex);
+    if (kept.index && kept.identity == *identity) return kept.index;
+  }
+  auto index = Index::open(path);
+  if (!index) return nullptr;  // libkmod: an unusable index means "not found"
+  auto opened = std::make_shared<const Index>(std::move(index).value());
+  // Kept only when the file was the same before and after the opening.
+  if (FileIdentity::of(path) == identity) {
+    std::lock_guard lock(per_call_->mutex);
+    kept = {opened, *identity};
+  }
+  return opened;
 }
 
 std::optional<std::string> LookupIndexes::exact(LookupIndex which, std::string_view key) const {
-  std::optional<Index> held;
-  const Index* index = index_for(which, held);
+  std::shared_ptr<const Index> index = index_for(which);
   if (index == nullptr) return std::nullopt;
   Error damage;
   auto value = index->lookup_exact(key, &damage);
@@ -70,8 +114,7 @@ std::optional<std::string> LookupIndexes::exact(LookupIndex which, std::string_v
 }
 
 std::vector<IndexValue> LookupIndexes::wildcard(LookupIndex which, std::string_view query) const {
-  std::optional<Index> held;
-  const Index* index = index_for(which, held);
+  std::shared_ptr<const Index> index = index_for(which);
   if (index == nullptr) return {};
   Error damage;
   // libkmod reads preloaded indexes through the mapping, others through

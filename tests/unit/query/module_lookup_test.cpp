@@ -239,6 +239,26 @@ TEST_CASE("lookup_module: the index set's loading picks libkmod's reader", "[que
   CHECK(per_call.preloaded(kmodx::LookupIndex::alias) == nullptr);
 }
 
+TEST_CASE("lookup_module: per call, the kept mapping gives way to whatever file is at the path now", "[query]") {
+  TempDir dir;
+  make_tree(dir);
+  const kmodx::LookupIndexes per_call(dir.path().string(), kmodx::LookupIndexes::Loading::per_call, nullptr);
+  CHECK(per_call.exact(kmodx::LookupIndex::builtin, "unix"));
+  CHECK(per_call.exact(kmodx::LookupIndex::builtin, "unix"));  // the same file: its mapping is used again
+  // Replaced by rename, as depmod does.
+  write_index(dir, "new.bin", {{"later", "", 0}});
+  std::filesystem::rename(dir.file("new.bin"), dir.file("modules.builtin.bin"));
+  CHECK(per_call.exact(kmodx::LookupIndex::builtin, "later"));
+  CHECK_FALSE(per_call.exact(kmodx::LookupIndex::builtin, "unix"));
+  // Rewritten in place (the same inode, another size).
+  write_index(dir, "modules.builtin.bin", {{"unix", "", 0}, {"again", "", 0}});
+  CHECK(per_call.exact(kmodx::LookupIndex::builtin, "again"));
+  CHECK_FALSE(per_call.exact(kmodx::LookupIndex::builtin, "later"));
+  // Removed: nothing is found.
+  std::filesystem::remove(dir.file("modules.builtin.bin"));
+  CHECK_FALSE(per_call.exact(kmodx::LookupIndex::builtin, "unix"));
+}
+
 namespace {
 
 // A sink that several threads may report to.
