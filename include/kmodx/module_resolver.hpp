@@ -71,6 +71,11 @@ class KMODX_API ModuleResolver {
   Result<ModuleId> from_path(std::string_view path);
   /// The object for a plain module name.
   ModuleId from_name(std::string_view name);
+  /// libkmod frees a module object with its last reference: what was read
+  /// or set for \p id (path, dependencies, the file it was made from,
+  /// commands a lookup attached, ignorecmd) is dropped, and the next use
+  /// reads it again. The id stays valid.
+  void forget(ModuleId id);
 
   ModuleObject& object(ModuleId id) { return modules_[id]; }
   const std::string& name(ModuleId id) const { return modules_[id].name; }

@@ -121,6 +121,7 @@ KMOD_EXPORT kmod_module* kmod_module_unref(kmod_module* mod) {
     Lock lock(ctx->mutex);
     if (--mod->refcount > 0) return mod;
     ctx->handles.erase(mod->id);
+    ctx->resolver->forget(mod->id);
     delete mod;
   }
   kmod_unref(ctx);

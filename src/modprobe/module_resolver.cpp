@@ -44,6 +44,13 @@ Result<ModuleId> ModuleResolver::from_path(std::string_view path) {
   return id;
 }
 
+void ModuleResolver::forget(ModuleId id) {
+  ModuleObject fresh;
+  fresh.name = std::move(modules_[id].name);
+  fresh.alias = std::move(modules_[id].alias);
+  modules_[id] = std::move(fresh);
+}
+
 std::optional<std::string> ModuleResolver::dep_line(std::string_view name) const {
   return indexes_.exact(LookupIndex::dep, name);
 }

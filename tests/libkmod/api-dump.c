@@ -198,6 +198,12 @@ static void dump_errors(struct kmod_ctx *ctx, const char *module_file)
 			if (link(module_file, copied) == 0 || symlink(module_file, copied) == 0) {
 				err = kmod_module_new_from_path(ctx, copied, &other);
 				printf(" same name, other path %d\n", err);
+				/* and once the first is released: a new object */
+				mod = kmod_module_unref(mod);
+				err = kmod_module_new_from_path(ctx, copied, &other);
+				printf(" same name, other path, the first released %d %s\n", err,
+				       err == 0 ? kmod_module_get_path(other) : "-");
+				kmod_module_unref(other);
 				unlink(copied);
 			}
 			rmdir(copy);
