@@ -14,7 +14,11 @@
  * Thread safety: better than libkmod's. A kmod_ctx and the modules and
  * lists made from it may be used from several threads at once (each call
  * locks the context); libkmod asks for one context per thread. A list is
- * still one caller's: do not free it while another thread walks it.
+ * still one caller's: do not free it while another thread walks it. The
+ * callbacks (the log function, print_action, run_install) run with the
+ * context locked: they may call the library on their own thread, while
+ * another thread that uses the same context waits for the call to end (so
+ * a callback must not wait for such a thread), as does a probe's load.
  */
 #ifndef _LIBKMOD_H_
 #define _LIBKMOD_H_
