@@ -79,15 +79,33 @@ class Reader {
     return node_at(load_be32(data_ + slot), slot);
   }
 
+  // Value records are proven to lie inside the file when their node is
+  // decoded, unless the reader was told to leave that to the first reading
+  // of them (wildcard searches decode many nodes whose values they never
+  // read): then each is checked here, and a bad one ends the list.
+  void check_values_when_read() { lazy_values_ = true; }
+
   // Calls fn(priority, value) for each value record, in file order.
   template <class Fn>
-  void for_each_value(const Node& n, Fn&& fn) const {
+  void for_each_value(const Node& n, Fn&& fn) {
     std::size_t p = n.values;
     for (std::uint32_t i = 0; i < n.value_count; ++i) {
-      std::uint32_t priority = load_be32(data_ + p);
-      const char* s = reinterpret_cast<const char*>(data_ + p + 4);
-      std::size_t len = std::strlen(s);  // NUL proven present by node_at()
-      fn(priority, std::string_view(s, len));
+      std::size_t len;
+      if (lazy_values_) {
+        if (size_ - p < 4) {
+          corrupt("node at " + hex(n.offset) + ": value " + std::to_string(i) + " runs past end of file");
+          return;
+        }
+        const void* nul = std::memchr(data_ + p + 4, 0, size_ - p - 4);
+        if (nul == nullptr) {
+          corrupt("node at " + hex(n.offset) + ": value " + std::to_string(i) + " has no NUL before end of file");
+          return;
+        }
+        len = static_cast<std::size_t>(static_cast<const std::byte*>(nul) - (data_ + p + 4));
+      } else {
+        len = std::strlen(reinterpret_cast<const char*>(data_ + p + 4));  // NUL proven present by node_at()
+      }
+      fn(load_be32(data_ + p), std::string_view(reinterpret_cast<const char*>(data_ + p + 4), len));
       p += 4 + len + 1;
     }
   }
@@ -151,7 +169,7 @@ class Reader {
       // Checking every record now lets the lookups read values without
       // further tests; each record is at least 5 bytes, so a huge count ends
       // at the end of the file quickly.
-      for (std::uint32_t i = 0; i < n.value_count; ++i) {
+      for (std::uint32_t i = 0; i < n.value_count && !lazy_values_; ++i) {
         if (size_ - p < 4) return bad("value " + std::to_string(i) + " runs past end of file");
         p += 4;
         const void* nul = std::memchr(data_ + p, 0, size_ - p);
@@ -181,6 +199,7 @@ class Reader {
   Error* corruption_;
   bool failed_ = false;
   bool exhausted_ = false;
+  bool lazy_values_ = false;
   std::size_t budget_ = SIZE_MAX;
 };
 
@@ -194,6 +213,7 @@ class WildcardSearch {
   WildcardSearch(Reader& reader, std::string query, Index::ReadMode mode)
       : r_(reader), query_(std::move(query)), mode_(mode) {
     r_.set_budget(query_.size() + 2);
+    r_.check_values_when_read();
   }
 
   std::vector<IndexValue> run() {
@@ -272,12 +292,8 @@ class WildcardSearch {
   // libkmod's recursion does; an explicit stack keeps a hostile, deep trie
   // from exhausting the thread's stack.
   void all(const Node& start, std::size_t j, std::size_t k, std::size_t depth) {
-    struct Frame {
-      Node node;
-      unsigned next;     // next child label to try
-      std::size_t mark;  // pattern_ length before this node's part
-    };
-    std::vector<Frame> stack;
+    std::vector<Frame>& stack = stack_;
+    stack.clear();
     auto enter = [&](const Node& node, std::size_t skip, std::size_t mark) {
       if (depth + stack.size() > Index::kMaxDepth) {
         r_.corrupt("node at " + hex(node.offset) + " lies deeper than " + std::to_string(Index::kMaxDepth) +
@@ -315,11 +331,18 @@ class WildcardSearch {
     }
   }
 
+  struct Frame {
+    Node node;
+    unsigned next;     // next child label to try
+    std::size_t mark;  // pattern_ length before this node's part
+  };
+
   Reader& r_;
   std::string query_;
   Index::ReadMode mode_;
   std::string pattern_;
   std::vector<Hit> hits_;
+  std::vector<Frame> stack_;  // all()'s, kept for the next call
 };
 
 // Pre-order walk shared by for_each() and verify(). \p seen, when given,

@@ -40,11 +40,9 @@ gcc -O2 -o "$work/lookups" "$here/libkmod-lookups.c" -lkmod
 # seconds LIB CMD...: wall time of one run with that library.
 seconds() {
 	local lib=$1; shift
-	local env=()
-	[ "$lib" = kmodx ] && env=(env LD_LIBRARY_PATH="$ours")
 	local start end
 	start=$(date +%s.%N)
-	"${env[@]}" "$@" >/dev/null 2>&1
+	if [ "$lib" = kmodx ]; then LD_LIBRARY_PATH=$ours "$@"; else "$@"; fi >/dev/null 2>&1  # no env process for one side only
 	end=$(date +%s.%N)
 	echo "$end - $start" | bc
 }
