@@ -21,8 +21,6 @@ constexpr std::array<std::string_view, 5> kIndexFiles{
 
 std::size_t slot(LookupIndex which) { return static_cast<std::size_t>(which); }
 
-}  // namespace
-
 // The file an index was opened from, as stat() tells it apart from a newer
 // one at the same path.
 struct FileIdentity {
@@ -41,6 +39,8 @@ struct FileIdentity {
            mtime.tv_nsec == o.mtime.tv_nsec && ctime.tv_sec == o.ctime.tv_sec && ctime.tv_nsec == o.ctime.tv_nsec;
   }
 };
+
+}  // namespace
 
 struct LookupIndexes::PerCall {
   struct Kept {
@@ -76,7 +76,6 @@ std::map<LookupIndex, int> LookupIndexes::set_loading(Loading loading) {
 
 LookupIndexes::LookupIndexes(LookupIndexes&&) noexcept = default;
 LookupIndexes::~LookupIndexes() = default;
-
 
 const Index* LookupIndexes::preloaded(LookupIndex which) const {
   const auto& index = preloaded_[slot(which)];
