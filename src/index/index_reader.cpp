@@ -35,7 +35,8 @@ std::string c_string(std::string_view s) {
   return std::string(nul == std::string_view::npos ? s : s.substr(0, nul));
 }
 
-// A node whose parts have all been proven to lie inside the file.
+// A node whose parts have all been proven to lie inside the file (its value
+// records too, unless the Reader checks them when they are read).
 struct Node {
   std::uint32_t offset = 0;
   std::size_t bytes = 0;  // encoded size
@@ -63,7 +64,9 @@ class Reader {
   }
 
   // A full walk of a tree parses each node once and each file byte at most
-  // once, so 1 unit per node plus the bytes scanned can only run out when
+  // once (value records are paid for when they are scanned, at decoding or,
+  // checked when read, at reading), so 1 unit per node plus the bytes
+  // scanned can only run out when
   // some node is reachable more than once (a loop or a shared subtree).
   // \p passes scales the allowance for searches that may legitimately
   // revisit subtrees. Without a budget (exact lookups) every step consumes a
@@ -102,6 +105,7 @@ class Reader {
           return;
         }
         len = static_cast<std::size_t>(static_cast<const std::byte*>(nul) - (data_ + p + 4));
+        if (!charge(n.offset, 4 + len + 1)) return;  // as the eager check would have
       } else {
         len = std::strlen(reinterpret_cast<const char*>(data_ + p + 4));  // NUL proven present by node_at()
       }

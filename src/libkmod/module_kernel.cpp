@@ -7,6 +7,7 @@
 #include <cstring>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "kmodx/probe.hpp"
 #include "libkmod/kmod_objects.hpp"
@@ -206,20 +207,31 @@ KMOD_EXPORT int kmod_module_probe_insert_module(kmod_module* mod, unsigned int f
   }
   kmodx::ProbeHooks hooks;
   hooks.print_every_step = true;
+  // The callbacks' handles are held until the probe ends, as libkmod's probe
+  // list holds its modules: a last unref in between would reset the object
+  // (ModuleResolver::forget) in the middle of the probe.
+  std::vector<kmod_module*> held;
+  struct Release {
+    std::vector<kmod_module*>& handles;
+    ~Release() {
+      for (kmod_module* m : handles) kmod_module_unref(m);
+    }
+  } release{held};
+  auto handle = [&](kmodx::ModuleId id) {
+    kmod_module* m = ctx->handle(id);
+    held.push_back(m);
+    return m;
+  };
   if (print_action != nullptr)
     hooks.print = [&](const kmodx::ProbeStep& step) {
-      kmod_module* m = ctx->handle(step.module);
-      print_action(m, step.action == kmodx::ProbeStep::Action::install, step.options.c_str());
-      kmod_module_unref(m);
+      print_action(handle(step.module), step.action == kmodx::ProbeStep::Action::install, step.options.c_str());
     };
   // libkmod returns what the last module's step gave, so a positive value
   // from run_install for the last module comes back as it is.
   std::optional<std::pair<kmodx::ModuleId, int>> last_install;
   if (run_install != nullptr)
     hooks.run_install = [&](const kmodx::ProbeStep& step, const std::string& command) {
-      kmod_module* m = ctx->handle(step.module);
-      int err = run_install(m, command.c_str(), const_cast<void*>(data));
-      kmod_module_unref(m);
+      int err = run_install(handle(step.module), command.c_str(), const_cast<void*>(data));
       last_install.emplace(step.module, err);
       return err;
     };

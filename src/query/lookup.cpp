@@ -86,8 +86,12 @@ std::shared_ptr<const Index> LookupIndexes::index_for(LookupIndex which) const {
   if (loading_ == Loading::preloaded) return {std::shared_ptr<const Index>(), preloaded(which)};  // not owned
   const std::string path = dirname_ + "/" + std::string(kIndexFiles[slot(which)]);
   auto identity = FileIdentity::of(path);
-  if (!identity) return nullptr;  // libkmod: a missing index means "not found"
   PerCall::Kept& kept = per_call_->kept[slot(which)];
+  if (!identity) {  // libkmod: a missing index means "not found"
+    std::lock_guard lock(per_call_->mutex);
+    kept = {};  // (and the removed file is not held open)
+    return nullptr;
+  }
   {
     std::lock_guard lock(per_call_->mutex);
     if (kept.index && kept.identity == *identity) return kept.index;

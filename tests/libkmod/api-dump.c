@@ -10,7 +10,9 @@
  *   "--load-resources" where the indexes are to be loaded;
  *   MODULE_FILE: a module for kmod_module_new_from_path() and the error paths.
  *   --files: also each module's info, versions, symbols and needed symbols.
- * Nothing is loaded: every probe is a dry run (KMOD_PROBE_DRY_RUN).
+ * Nothing is loaded: every probe is a dry run (KMOD_PROBE_DRY_RUN), but for
+ * those of dump_install_results(), whose every step is an install command
+ * given to run_install (a dry run shows it first).
  */
 #include <errno.h>
 #include <libkmod.h>
@@ -286,12 +288,13 @@ static void dump_loaded(struct kmod_ctx *ctx)
  * kx_cmd_only has a softdep, and libkmod ignores the install command of a
  * module with softdeps, so its plan inserts it and is not run.
  */
-static int all_install;
+static int all_install, actions;
 
 static void check_action(struct kmod_module *m, bool install, const char *options)
 {
 	(void)m;
 	(void)options;
+	actions++;
 	if (!install)
 		all_install = 0;
 }
@@ -326,10 +329,11 @@ static void dump_install_results(const char *dir)
 			int err = kmod_module_new_from_name(ctx, names[n], &mod);
 
 			all_install = 1;
+			actions = 0;
 			if (err == 0)
 				err = kmod_module_probe_insert_module(mod, KMOD_PROBE_DRY_RUN | KMOD_PROBE_IGNORE_LOADED,
 								      NULL, NULL, NULL, check_action);
-			if (err != 0 || !all_install) {
+			if (err != 0 || !all_install || actions == 0) {
 				printf("install %s: %d, not every step a command: not run\n", names[n], err);
 			} else {
 				err = kmod_module_probe_insert_module(mod, KMOD_PROBE_IGNORE_LOADED, NULL,

@@ -15,7 +15,9 @@
 #   * Debian's amd64 tree (indexes by kmodx's depmod): every module name,
 #     600 aliases of modules.alias, symbol: names and built-in modules,
 #     every module's file read.
-# Nothing is loaded: every probe is a dry run.
+# Nothing is loaded: every probe is a dry run, but for those whose every step
+# is an install command, which go to api-dump's run_install (a dry run shows
+# that first).
 #
 # Usage: libkmod-diff.sh BUILD_DIR
 set -uo pipefail

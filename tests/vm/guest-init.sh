@@ -144,6 +144,9 @@ run_side() { # SIDE TOOLDIR PARALLEL
 	REC=/tmp/rec.$SIDE
 	: >"$REC"
 	ln -sfn "$2" /tool
+	# The libkmod-clients group's programs must load the side's library.
+	LD_DEBUG=libs LD_LIBRARY_PATH=$LIBKMOD /usr/bin/udevadm --version 2>&1 | grep -q "calling init: $LIBKMOD/libkmod.so.2" ||
+		err "$SIDE: udevadm with LD_LIBRARY_PATH=$LIBKMOD does not load $LIBKMOD/libkmod.so.2"
 	echo "KMODXVM-INFO $SIDE: $(/tool/modprobe --version | head -1) start=$(cut -d' ' -f1 /proc/uptime)"
 	. /vm/scenarios.sh
 	unload_all
