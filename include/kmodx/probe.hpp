@@ -110,8 +110,11 @@ KMODX_API Result<void> probe_module(ModuleResolver& resolver, LoaderBackend* bac
 KMODX_API Result<void> run_probe_step(const ProbeStep& step, LoaderBackend* backend, const ProbeFlags& flags,
                             DiagnosticSink& sink);
 
-/// Carries out a plan (the part of probe_module() after planning).
-KMODX_API Result<void> execute_probe(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend* backend,
+/// Carries out a plan (the part of probe_module() after planning). On
+/// success, the status libkmod's probe returns: 0, or the positive value a
+/// run_install hook gave for the plan's last step when that step is
+/// required.
+KMODX_API Result<int> execute_probe(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend* backend,
                            const ProbeFlags& flags, const ProbeHooks& hooks, DiagnosticSink& sink);
 
 /// `command` with every `$CMDLINE_OPTS` replaced by \p options.

@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
-#include <utility>
 #include <vector>
 
 #include "kmodx/probe.hpp"
@@ -226,21 +225,13 @@ KMOD_EXPORT int kmod_module_probe_insert_module(kmod_module* mod, unsigned int f
     hooks.print = [&](const kmodx::ProbeStep& step) {
       print_action(handle(step.module), step.action == kmodx::ProbeStep::Action::install, step.options.c_str());
     };
-  // libkmod returns what the last module's step gave, so a positive value
-  // from run_install for the last module comes back as it is.
-  std::optional<std::pair<kmodx::ModuleId, int>> last_install;
   if (run_install != nullptr)
     hooks.run_install = [&](const kmodx::ProbeStep& step, const std::string& command) {
-      int err = run_install(handle(step.module), command.c_str(), const_cast<void*>(data));
-      last_install.emplace(step.module, err);
-      return err;
+      return run_install(handle(step.module), command.c_str(), const_cast<void*>(data));
     };
+  // 0, or what run_install gave the last module, positive values too.
   auto probed = kmodx::execute_probe(plan, resolver, backend, probe, hooks, ctx->sink);
-  if (!probed) return -probed.error().code;
-  if (last_install && last_install->second > 0 && !plan.steps.empty() && plan.steps.back().required &&
-      plan.steps.back().module == last_install->first)
-    return last_install->second;
-  return 0;
+  return probed ? *probed : -probed.error().code;
 }
 
 }  // extern "C"

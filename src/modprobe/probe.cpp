@@ -220,9 +220,11 @@ int execute(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend* back
 
 }  // namespace
 
-Result<void> execute_probe(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend* backend,
-                           const ProbeFlags& flags, const ProbeHooks& hooks, DiagnosticSink& sink) {
-  return probe_result(execute(plan, resolver, backend, flags, hooks, sink), resolver.name(plan.target));
+Result<int> execute_probe(const ProbePlan& plan, ModuleResolver& resolver, LoaderBackend* backend,
+                          const ProbeFlags& flags, const ProbeHooks& hooks, DiagnosticSink& sink) {
+  const int err = execute(plan, resolver, backend, flags, hooks, sink);
+  if (auto failed = probe_result(err, resolver.name(plan.target)); !failed) return std::move(failed).take_error();
+  return err;
 }
 
 Result<void> run_probe_step(const ProbeStep& step, LoaderBackend* backend, const ProbeFlags& flags,
@@ -237,7 +239,9 @@ Result<void> probe_module(ModuleResolver& resolver, LoaderBackend* backend, Modu
     return flags.first_time ? Result<void>(Error{EEXIST, resolver.name(target) + " is already loaded"})
                             : Result<void>();
   ProbePlan plan = plan_probe(resolver, target, flags, extra_options);
-  return execute_probe(plan, resolver, backend, flags, hooks, sink);
+  if (auto probed = execute_probe(plan, resolver, backend, flags, hooks, sink); !probed)
+    return std::move(probed).take_error();
+  return {};
 }
 
 std::string substitute_cmdline_opts(const std::string& command, const std::string& options) {
