@@ -52,6 +52,15 @@ struct KMODX_API DepmodRequest {
   bool report_unknown = false;  ///< -e: unknown symbols and CRC disagreements (needs symvers or system_map)
   bool warn_duplicates = false; ///< -w: a key stored twice in an index
   unsigned threads = 0;         ///< 0: one per CPU
+  /// Reuse what an earlier run read from the modules that did not change,
+  /// from the cache file `modules.kmodx-cache.bin` in the output directory,
+  /// and write that file with the outputs (Output::files only) when the
+  /// directory already held a cache or modules.dep: the first run over a
+  /// fresh tree (an initramfs, a package build) leaves none behind. The
+  /// outputs are the same bytes either way. A cache that cannot be used is
+  /// reported at Severity::notice with the reason, and the run reads every
+  /// module. depmod(8) sets it unless --no-cache is given.
+  bool use_cache = false;
 
   enum class Output {
     files,  ///< write the index files into output_dir
@@ -65,8 +74,8 @@ struct KMODX_API DepmodRequest {
   std::function<void(const std::string&)> verbose_line;
   /// Modules read so far and in all, while reading.
   std::function<void(std::size_t done, std::size_t total)> progress;
-  /// Called with "search", "order", "load", "symbols", "graph", "outputs" as
-  /// each phase ends (for timing).
+  /// Called with "cache" (use_cache only), "search", "order", "load",
+  /// "symbols", "graph", "outputs" as each phase ends (for timing).
   std::function<void(const char* phase)> phase_done;
 };
 
@@ -77,6 +86,7 @@ struct DepmodData;
 
 struct KMODX_API DepmodOutcome {
   std::size_t modules = 0;  ///< modules indexed
+  std::size_t from_cache = 0;  ///< of those, taken from the cache without opening the file
   std::unique_ptr<DepmodData, void (*)(DepmodData*)> data{nullptr, nullptr};
 };
 

@@ -15,6 +15,7 @@
 #include "config/depmod_config.hpp"
 #include "depmod/dep_graph.hpp"
 #include "depmod/module_array.hpp"
+#include "depmod/module_cache.hpp"
 #include "depmod/module_loader.hpp"
 #include "depmod/module_search.hpp"
 #include "depmod/outputs.hpp"
@@ -101,6 +102,48 @@ Error output_error(const OutputFailure& failure) {
   return Error{EIO, {}};
 }
 
+// The depmod cache of a run: opened before the walk, released once the
+// modules are read, replaced with the outputs (module_cache.hpp).
+struct RunCache {
+  std::string path;
+  CacheSettings settings;
+  std::optional<ModuleCache> old;
+  bool write = false;      // publish a new cache with the outputs
+  bool unchanged = false;  // the new cache would be the old one's bytes
+
+  RunCache(const DepmodRequest& request, const std::string& outdir, DiagnosticSink& sink)
+      : path(outdir + "/" + std::string(kModuleCacheName)), settings{request.module_dir, request.symbol_prefix} {
+    if (!request.use_cache) return;
+    struct stat st {};
+    const bool cache_exists = ::lstat(path.c_str(), &st) == 0;
+    write = request.output == DepmodRequest::Output::files &&
+            (cache_exists || ::access((outdir + "/modules.dep").c_str(), F_OK) == 0);
+    auto opened = ModuleCache::open(path, settings);
+    if (opened) {
+      old.emplace(std::move(opened).value());
+      return;
+    }
+    sink.report(Severity::notice, path + ": not used, every module is read: " + opened.error().detail);
+  }
+
+  CacheUse use() const { return CacheUse{old ? &*old : nullptr, write, racy_cutoff()}; }
+
+  // After reading: frees the old cache before the outputs need memory.
+  void loaded(const std::vector<ModuleRecord>& modules, std::size_t from_cache, DiagnosticSink& sink) {
+    if (!old) return;
+    sink.report(Severity::notice, path + ": " + std::to_string(from_cache) + " of " + std::to_string(modules.size()) +
+                                      " modules unchanged, " + std::to_string(modules.size() - from_cache) + " read");
+    unchanged = old->same_as(modules);
+    old.reset();
+  }
+
+  // The new cache to publish, if any.
+  std::vector<PendingFile> file(const std::vector<ModuleRecord>& modules) const {
+    if (!write || unchanged) return {};
+    return {PendingFile{std::string(kModuleCacheName), serialize_module_cache(settings, modules)}};
+  }
+};
+
 void phase(const DepmodRequest& request, const char* name) {
   if (request.phase_done) request.phase_done(name);
 }
@@ -118,8 +161,11 @@ Result<DepmodOutcome> build_module_database(const DepmodRequest& request, Diagno
   std::vector<ModuleRecord>& modules = data.modules;
   if (auto r = load_kernel_symbols(request, data.symbols, sink); !r) return std::move(r).take_error();
 
+  const std::string outdir = request.output_dir.empty() ? request.module_dir : request.output_dir;
+  RunCache cache(request, outdir, sink);
+  if (request.use_cache) phase(request, "cache");
   // Reading starts while the tree is still walked (module_loader.hpp).
-  ModuleLoadQueue loads(request.threads);
+  ModuleLoadQueue loads(request.threads, cache.use());
   if (request.files.empty()) {
     DepmodConfig config = load_depmod_config(
         request.config_paths.empty() ? default_depmod_config_paths() : request.config_paths, request.kernel_version,
@@ -139,6 +185,8 @@ Result<DepmodOutcome> build_module_database(const DepmodRequest& request, Diagno
   phase(request, "order");
   loads.fill(modules, request.progress);
   phase(request, "load");
+  for (const ModuleRecord& m : modules) outcome.from_cache += m.from_cache ? 1 : 0;
+  cache.loaded(modules, outcome.from_cache, sink);
   for (const ModuleRecord& m : modules)
     if (m.symbols_error)
       sink.report(Severity::error, "failed to load symbols from " + m.path + ": " + std::strerror(m.symbols_error->code));
@@ -179,8 +227,7 @@ Result<DepmodOutcome> build_module_database(const DepmodRequest& request, Diagno
     }
     case DepmodRequest::Output::files: break;
   }
-  const std::optional<OutputFailure> failure =
-      renderer->finish(graph, request.output_dir.empty() ? request.module_dir : request.output_dir);
+  const std::optional<OutputFailure> failure = renderer->finish(graph, outdir, cache.file(modules));
   phase(request, "outputs");
   if (failure) return output_error(*failure);
   return outcome;

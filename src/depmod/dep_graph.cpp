@@ -18,11 +18,11 @@ DependencyGraph DependencyGraph::resolve(const std::vector<ModuleRecord>& module
       const SymbolEntry* sym = symbols.find(need.name);
       if (sym == nullptr) {
         if (options.report_unknown && !need.weak)
-          sink.report(Severity::warning, mod.path + " needs unknown symbol " + need.name);
+          sink.report(Severity::warning, mod.path + " needs unknown symbol " + std::string(need.name));
         continue;
       }
       if (options.check_crcs && sym->crc != need.crc && !need.weak && options.report_unknown)
-        sink.report(Severity::warning, mod.path + " disagrees about version of symbol " + need.name);
+        sink.report(Severity::warning, mod.path + " disagrees about version of symbol " + std::string(need.name));
       if (sym->owner == SymbolEntry::kKernel) continue;
       const auto owner = static_cast<Vertex>(sym->owner);
       if (boost::edge(m, owner, g.graph_).second) continue;

@@ -15,16 +15,25 @@
 #include <unordered_map>
 #include <vector>
 
+#include "depmod/module_cache.hpp"
 #include "depmod/module_record.hpp"
 #include "util/thread_pool.hpp"
 
 namespace kmodx::depmod {
 
+/// How a run uses the depmod cache (module_cache.hpp).
+struct CacheUse {
+  const ModuleCache* cache = nullptr;  ///< records to reuse, if any
+  bool record = false;                 ///< set cache_key for the next cache
+  timespec cutoff{};                   ///< racy_cutoff() at the start of the run
+};
+
 class ModuleLoadQueue {
  public:
   /// \p threads == 0 means one per online CPU. The thread that calls
-  /// fill() works too, so threads - 1 workers start at once.
-  explicit ModuleLoadQueue(unsigned threads);
+  /// fill() works too, so threads - 1 workers start at once. Each load
+  /// takes the module from \p cache when it has the file unchanged.
+  explicit ModuleLoadQueue(unsigned threads, CacheUse cache = {});
   ~ModuleLoadQueue();
   ModuleLoadQueue(const ModuleLoadQueue&) = delete;
   ModuleLoadQueue& operator=(const ModuleLoadQueue&) = delete;
@@ -46,10 +55,15 @@ class ModuleLoadQueue {
   std::mutex mutex_;                               // guards the two below
   std::deque<ModuleRecord> slots_;                 // stable addresses
   std::unordered_map<std::string, std::size_t> slot_of_path_;
+  CacheUse cache_;
   ThreadPool pool_;                                // last: gone before the slots
 };
 
 /// Reads one module: fills the loaded fields of \p module from its path.
 void load_module(ModuleRecord& module);
+
+/// load_module(), or the module's record in \p cache when its file is
+/// unchanged; sets cache_key as \p cache asks.
+void load_or_reuse(ModuleRecord& module, const CacheUse& cache);
 
 }  // namespace kmodx::depmod

@@ -117,7 +117,13 @@ Result<void> render_alias(const RenderContext& c, std::string& out) {
   const DepmodState& s = c.state;
   out = "# Aliases extracted from modules themselves.\n";
   for (const ModuleRecord& m : s.modules)
-    for (const std::string& a : m.aliases) out += "alias " + a + " " + m.name + "\n";
+    for (std::string_view a : m.aliases) {
+      out += "alias ";
+      out += a;
+      out += ' ';
+      out += m.name;
+      out += '\n';
+    }
   return {};
 }
 
@@ -126,10 +132,10 @@ Result<void> render_alias_bin(const RenderContext& c, std::string& out) {
   TrieBuilder trie;
   for (std::uint32_t i = 0; i < s.modules.size(); ++i) {
     const ModuleRecord& m = s.modules[i];
-    for (const std::string& a : m.aliases) {
+    for (std::string_view a : m.aliases) {
       auto key = alias_normalize(a);
       if (!key) {
-        c.sink.report(Severity::warning, "Unmatched bracket in " + a);
+        c.sink.report(Severity::warning, "Unmatched bracket in " + std::string(a));
         continue;
       }
       // kmod names the alias as stored: normalised.
@@ -141,21 +147,28 @@ Result<void> render_alias_bin(const RenderContext& c, std::string& out) {
 }
 
 Result<void> render_key_values(const RenderContext& c, std::string& out, std::string_view header,
-                               std::string_view word, std::vector<std::string> ModuleRecord::*field) {
+                               std::string_view word, std::vector<std::string_view> ModuleContents::*field) {
   out = header;
   for (const ModuleRecord& m : c.state.modules)
-    for (const std::string& v : m.*field) out += std::string(word) + " " + m.name + " " + v + "\n";
+    for (std::string_view v : m.*field) {
+      out += word;
+      out += ' ';
+      out += m.name;
+      out += ' ';
+      out += v;
+      out += '\n';
+    }
   return {};
 }
 
 Result<void> render_softdep(const RenderContext& c, std::string& out) {
   return render_key_values(c, out, "# Soft dependencies extracted from modules themselves.\n",
-                           "softdep", &ModuleRecord::softdeps);
+                           "softdep", &ModuleContents::softdeps);
 }
 
 Result<void> render_weakdep(const RenderContext& c, std::string& out) {
   return render_key_values(c, out, "# Weak dependencies extracted from modules themselves.\n",
-                           "weakdep", &ModuleRecord::weakdeps);
+                           "weakdep", &ModuleContents::weakdeps);
 }
 
 Result<void> render_symbols(const RenderContext& c, std::string& out) {
@@ -211,22 +224,26 @@ Result<void> render_builtin_alias_bin(const RenderContext& c, std::string& out) 
 
 Result<void> render_devname(const RenderContext& c, std::string& out) {
   for (const ModuleRecord& m : c.state.modules) {
-    const std::string* devname = nullptr;
+    const std::string_view* devname = nullptr;
     char type = '\0';
     unsigned major = 0, minor = 0;
-    for (const std::string& a : m.aliases) {
+    for (const std::string_view& a : m.aliases) {
       unsigned maj = 0, min = 0;
+      // sscanf() needs the terminated string; the literal prefix it must
+      // match first is tested without a copy.
       if (a.starts_with("devname:")) {
         devname = &a;
-      } else if (std::sscanf(a.c_str(), "char-major-%u-%u", &maj, &min) == 2) {
+      } else if (a.starts_with("char-major-") &&
+                 std::sscanf(std::string(a).c_str(), "char-major-%u-%u", &maj, &min) == 2) {
         type = 'c', major = maj, minor = min;
-      } else if (std::sscanf(a.c_str(), "block-major-%u-%u", &maj, &min) == 2) {
+      } else if (a.starts_with("block-major-") &&
+                 std::sscanf(std::string(a).c_str(), "block-major-%u-%u", &maj, &min) == 2) {
         type = 'b', major = maj, minor = min;
       }
       if (type != '\0' && devname != nullptr) break;
     }
     if (devname == nullptr) continue;
-    const std::string name = devname->substr(std::strlen("devname:"));
+    const std::string name(devname->substr(std::strlen("devname:")));
     if (type == '\0') {
       c.sink.report(Severity::error, "Module '" + m.name + "' has devname (" + name +
                                          ") but lacks major and minor information. Ignoring.");
@@ -328,7 +345,8 @@ OutputRenderer::OutputRenderer(const DepmodState& state, unsigned threads)
 
 OutputRenderer::~OutputRenderer() = default;  // unfinished: the pool drops what no thread started
 
-std::optional<OutputFailure> OutputRenderer::finish(const DependencyGraph& graph, const std::string& outdir) {
+std::optional<OutputFailure> OutputRenderer::finish(const DependencyGraph& graph, const std::string& outdir,
+                                                    std::vector<PendingFile> extra) {
   Impl& impl = *impl_;
   // The graph is set before a task that needs it is queued: the pool's lock
   // orders the two.
@@ -344,6 +362,7 @@ std::optional<OutputFailure> OutputRenderer::finish(const DependencyGraph& graph
     if (!impl.jobs[i].status) return index_failure(impl.jobs[i].status.error(), kOutputFiles[i].name);
     files.push_back(PendingFile{std::string(kOutputFiles[i].name), std::move(impl.jobs[i].content)});
   }
+  for (PendingFile& f : extra) files.push_back(std::move(f));
   auto published = publish_files(outdir, files, impl.state.sink);
   if (!published) return OutputFailure{OutputFailure::Kind::publish, {}, std::move(published).take_error()};
   if (*published == PublishOutcome::failed) return OutputFailure{OutputFailure::Kind::reported, {}, {}};

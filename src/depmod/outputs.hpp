@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "depmod/atomic_files.hpp"
 #include "depmod/dep_graph.hpp"
 #include "depmod/module_record.hpp"
 #include "depmod/symbol_table.hpp"
@@ -103,7 +104,9 @@ class OutputRenderer {
   /// could not be created is reported and is none, as in kmod). Unless all
   /// files were published, the old ones are untouched and no temporary file
   /// remains.
-  std::optional<OutputFailure> finish(const DependencyGraph& graph, const std::string& outdir);
+  /// \p extra (the depmod cache) is published with the index files, after them.
+  std::optional<OutputFailure> finish(const DependencyGraph& graph, const std::string& outdir,
+                                      std::vector<PendingFile> extra = {});
 
  private:
   struct Impl;

@@ -26,6 +26,7 @@ namespace {
 struct Settings {
   bool quick = false, errsyms = false, dry_run = false, warn = false, all = false;
   bool graph = false;  // --graph: the dependency graph as DOT on stdout, nothing written
+  bool no_cache = false;  // --no-cache: neither use nor write modules.kmodx-cache.bin
   int verbose = 0;
   std::string basedir, outroot;
   std::string moduledir = std::string(KMODX_MODULE_DIRECTORY).substr(1);
@@ -44,8 +45,8 @@ std::string make_absolute(const std::string& path) {
 }
 
 // kmod 30's table (tools/depmod.c) in its order, then kmod master's -m DIR
-// and -o DIR (kmod 30's -m was the deprecated --map), and kmodx's -j and
-// --graph.
+// and -o DIR (kmod 30's -m was the deprecated --map), and kmodx's -j,
+// --graph and --no-cache.
 constexpr const char* kShortOptions = "aAb:C:E:F:euqrvnP:wm:o:j:Vh";
 constexpr OptionSpec kOptions[] = {
     {"all", no_argument, 'a', "all"},
@@ -70,6 +71,7 @@ constexpr OptionSpec kOptions[] = {
     {"outdir", required_argument, 'o', "outdir"},
     {"jobs", required_argument, 'j', "jobs"},
     {"graph", no_argument, 257, "graph"},
+    {"no-cache", no_argument, 259, "no-cache"},
 };
 
 // Returns false to exit with \p exit_code.
@@ -88,6 +90,7 @@ bool parse(std::string_view prog, int argc, char** argv, Settings& s, ToolLog& l
     else if (n == "errsyms") s.errsyms = true;
     else if (n == "dry-run") s.dry_run = true;
     else if (n == "graph") s.graph = true;
+    else if (n == "no-cache") s.no_cache = true;
     else if (n == "symbol-prefix") {
       if (o->value.size() > 1) log.report(Severity::fatal, "-P only takes a single char");
       s.prefix = o->value.empty() ? '\0' : o->value.front();
@@ -196,6 +199,7 @@ int depmod_main(std::string_view prog, int argc, char** argv) {
   request.report_unknown = s.errsyms;
   request.warn_duplicates = s.warn;
   request.threads = s.jobs;
+  request.use_cache = !s.no_cache;
   request.output = s.graph ? DepmodRequest::Output::graph
                    : s.dry_run ? DepmodRequest::Output::text
                                : DepmodRequest::Output::files;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
-// depmod --help: kmod master's text plus kmodx's -j.
+// depmod --help: kmod master's text plus kmodx's -j and --no-cache.
 
 #include <cstdio>
 #include <string>
@@ -26,6 +26,8 @@ constexpr const char* kDepmodHelp =
     "\t-v, --verbose        Enable verbose mode\n"
     "\t-w, --warn           Warn on duplicates\n"
     "\t-j, --jobs N         Read modules with N threads (default: online CPUs)\n"
+    "\t    --no-cache       Read every module; do not use or write\n"
+    "\t                     modules.kmodx-cache.bin\n"
     "\t-V, --version        show version\n"
     "\t-h, --help           show this help\n"
     "\n"

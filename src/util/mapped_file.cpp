@@ -43,10 +43,11 @@ std::string absolute_path(std::string_view path) {
   return buf + "/" + std::string(path);
 }
 
-Result<RegularFile> RegularFile::open(const std::string& path) {
+Result<RegularFile> RegularFile::open(const std::string& path, Links links) {
   // O_NONBLOCK: opening a FIFO for reading must not wait for a writer; the
   // fstat below then refuses it.
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  const int nofollow = links == Links::refuse ? O_NOFOLLOW : 0;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | nofollow);
   if (fd < 0) return make_error(errno, path + ": " + std::strerror(errno));
   RegularFile file(fd, 0);
   struct stat st {};

@@ -28,7 +28,9 @@ class RegularFile {
   RegularFile(const RegularFile&) = delete;
   ~RegularFile();
 
-  static Result<RegularFile> open(const std::string& path);
+  /// Links::refuse: a symbolic link as the last component fails (ELOOP).
+  enum class Links { follow, refuse };
+  static Result<RegularFile> open(const std::string& path, Links links = Links::follow);
 
   int fd() const { return fd_; }
   std::size_t size() const { return size_; }

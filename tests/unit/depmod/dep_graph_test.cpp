@@ -4,6 +4,8 @@
 // real trees.
 #include "depmod/dep_graph.hpp"
 
+#include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,12 +20,15 @@ namespace {
 
 // A module named \p name exporting "<name>_sym" and needing the symbols of
 // the modules named in \p uses, in that order.
+// The names live in the record's storage, as a module's read strings do.
 ModuleRecord module(const std::string& name, const std::vector<std::string>& uses) {
   ModuleRecord m;
   m.name = name;
   m.path = "/m/" + name + ".ko";
-  m.exports.push_back({name + "_sym", 0});
-  for (const std::string& u : uses) m.needs.push_back({u + "_sym", 0, false});
+  auto names = std::make_shared<std::deque<std::string>>();  // elements never move
+  m.exports.push_back({names->emplace_back(name + "_sym"), 0});
+  for (const std::string& u : uses) m.needs.push_back({names->emplace_back(u + "_sym"), 0, false});
+  m.storage = std::move(names);
   return m;
 }
 
