@@ -102,8 +102,8 @@ Error output_error(const OutputFailure& failure) {
   return Error{EIO, {}};
 }
 
-// The depmod cache of a run: opened before the walk, released once the
-// modules are read, replaced with the outputs (module_cache.hpp).
+// The depmod cache of a run: opened before the walk, replaced with the
+// outputs (module_cache.hpp). The modules taken from it keep its data.
 struct RunCache {
   std::string path;
   CacheSettings settings;
@@ -118,6 +118,11 @@ struct RunCache {
     const bool cache_exists = ::lstat(path.c_str(), &st) == 0;
     write = request.output == DepmodRequest::Output::files &&
             (cache_exists || ::access((outdir + "/modules.dep").c_str(), F_OK) == 0);
+    // A directory of that name cannot be renamed over; the outputs still can.
+    if (write && cache_exists && S_ISDIR(st.st_mode)) {
+      write = false;
+      sink.report(Severity::notice, path + ": a directory, so no cache is written");
+    }
     auto opened = ModuleCache::open(path, settings);
     if (opened) {
       old.emplace(std::move(opened).value());
@@ -128,19 +133,17 @@ struct RunCache {
 
   CacheUse use() const { return CacheUse{old ? &*old : nullptr, write, racy_cutoff()}; }
 
-  // After reading: frees the old cache before the outputs need memory.
   void loaded(const std::vector<ModuleRecord>& modules, std::size_t from_cache, DiagnosticSink& sink) {
     if (!old) return;
     sink.report(Severity::notice, path + ": " + std::to_string(from_cache) + " of " + std::to_string(modules.size()) +
                                       " modules unchanged, " + std::to_string(modules.size() - from_cache) + " read");
     unchanged = old->same_as(modules);
-    old.reset();
   }
 
   // The new cache to publish, if any.
   std::vector<PendingFile> file(const std::vector<ModuleRecord>& modules) const {
     if (!write || unchanged) return {};
-    return {PendingFile{std::string(kModuleCacheName), serialize_module_cache(settings, modules)}};
+    return {PendingFile{std::string(kModuleCacheName), serialize_module_cache(settings, modules, old ? &*old : nullptr)}};
   }
 };
 

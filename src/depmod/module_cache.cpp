@@ -7,93 +7,20 @@
 #include <cstdio>
 #include <cstring>
 
+#include "depmod/module_cache_format.hpp"
 #include "util/checksum.hpp"
 #include "util/mapped_file.hpp"
 
 namespace kmodx::depmod {
 namespace {
 
-constexpr char kMagic[8] = {'K', 'M', 'O', 'D', 'X', 'D', 'C', '\n'};
-constexpr std::uint32_t kByteOrder = 0x01020304;
-constexpr std::size_t kHeaderSize = 36;  // up to the settings' length
-constexpr std::size_t kChecksumFrom = 32;
+using namespace cache_format;
+
 // Raised whenever what load_module() extracts from a module changes, so
 // that records of an older extraction are not reused.
 constexpr unsigned kExtractionVersion = 1;
 
 Error unusable(std::string why) { return make_error(EINVAL, std::move(why)); }
-
-// Reads fixed-size values and strings from a range, every read checked
-// against its end; once a read fails the cursor stays failed.
-class Cursor {
- public:
-  Cursor(const std::byte* begin, const std::byte* end) : p_(begin), end_(end) {}
-
-  template <typename T>
-  T get() {
-    T v{};
-    if (!take(sizeof v)) return v;
-    std::memcpy(&v, p_ - sizeof v, sizeof v);
-    return v;
-  }
-  std::string_view str() {
-    const auto n = get<std::uint32_t>();
-    if (!take(n)) return {};
-    return {reinterpret_cast<const char*>(p_ - n), n};
-  }
-  /// Moves past \p n bytes; false if fewer are left.
-  bool skip(std::size_t n) { return take(n); }
-  bool ok() const { return ok_; }
-  bool at_end() const { return p_ == end_; }
-  const std::byte* position() const { return p_; }
-
- private:
-  bool take(std::size_t n) {
-    if (!ok_ || static_cast<std::size_t>(end_ - p_) < n) {
-      ok_ = false;
-      return false;
-    }
-    p_ += n;
-    return true;
-  }
-  const std::byte* p_;
-  const std::byte* end_;
-  bool ok_ = true;
-};
-
-FileKey read_key(Cursor& c) {
-  FileKey k;
-  k.dev = c.get<std::uint64_t>();
-  k.ino = c.get<std::uint64_t>();
-  k.size = c.get<std::uint64_t>();
-  k.mtime_sec = c.get<std::int64_t>();
-  k.mtime_nsec = c.get<std::uint32_t>();
-  k.ctime_sec = c.get<std::int64_t>();
-  k.ctime_nsec = c.get<std::uint32_t>();
-  return k;
-}
-
-constexpr std::uint32_t kWeak = std::uint32_t{1} << 31;
-
-class Writer {
- public:
-  template <typename T>
-  void put(T v) {
-    out_.append(reinterpret_cast<const char*>(&v), sizeof v);
-  }
-  void str(std::string_view s) {
-    put(static_cast<std::uint32_t>(s.size()));
-    out_.append(s);
-  }
-  template <typename T>
-  void put_at(std::size_t offset, T v) {
-    std::memcpy(out_.data() + offset, &v, sizeof v);
-  }
-  std::string& out() { return out_; }
-
- private:
-  std::string out_;
-};
 
 }  // namespace
 
@@ -177,16 +104,20 @@ Result<ModuleCache> ModuleCache::open(const std::string& path, const CacheSettin
   const auto strings = count(4);
   if (!strings) return unusable("string table runs past the end");
   cache.strings_.reserve(*strings);
+  const std::byte* table = c.position();
   for (std::uint32_t i = 0; i < *strings; ++i) cache.strings_.push_back(c.str());
+  cache.string_table_ = {table, c.position()};
   const auto symbols = count(12);
   if (!c.ok() || !symbols) return unusable("string table runs past the end");
   cache.symbols_.reserve(*symbols);
+  table = c.position();
   for (std::uint32_t i = 0; i < *symbols; ++i) {
     const auto name = c.get<std::uint32_t>();
     const auto crc = c.get<std::uint64_t>();
     if (name >= cache.strings_.size()) return unusable("symbol " + std::to_string(i) + " names no string");
-    cache.symbols_.push_back(Symbol{cache.strings_[name], crc});
+    cache.symbols_.push_back(Symbol{cache.strings_[name], crc, name});
   }
+  cache.symbol_table_ = {table, c.position()};
   // The smallest record: its key, the path and five empty lists.
   constexpr std::size_t kMinRecord = 48 + 4 + 5 * 4;
   const auto records = count(kMinRecord);
@@ -194,17 +125,18 @@ Result<ModuleCache> ModuleCache::open(const std::string& path, const CacheSettin
   cache.records_.reserve(*records);
   for (std::uint32_t i = 0; i < *records; ++i) {
     const std::byte* at = c.position();
-    c.skip(48);
+    c.skip(kKeySize);
     const auto path = c.get<std::uint32_t>();
     bool fits = c.ok() && path < cache.strings_.size();
     for (int list = 0; list < 5 && fits; ++list) {
       const std::size_t limit = list < 3 ? cache.strings_.size() : cache.symbols_.size();
       const auto n = c.get<std::uint32_t>();
-      for (std::uint32_t j = 0; j < n && fits; ++j) fits = (c.get<std::uint32_t>() & (list == 4 ? ~kWeak : ~0u)) < limit && c.ok();
+      for (std::uint32_t j = 0; j < n && fits; ++j)
+        fits = (c.get<std::uint32_t>() & (list == 4 ? ~kWeak : ~0u)) < limit && c.ok();
       fits = fits && c.ok();
     }
     if (!fits) return unusable("record " + std::to_string(i) + " runs past the end or names no entry");
-    if (!cache.records_.emplace(cache.strings_[path], Record{i, at}).second)
+    if (!cache.records_.emplace(cache.strings_[path], Record{i, {at, c.position()}}).second)
       return unusable("two records for " + std::string(cache.strings_[path]));
   }
   if (!c.at_end()) return unusable("data after the last record");
@@ -215,7 +147,7 @@ bool ModuleCache::fill(const std::string& path, const FileKey& key, ModuleConten
   const auto it = records_.find(path);
   if (it == records_.end()) return false;
   // open() checked every length and index, so the reads below stay inside.
-  Cursor c(it->second.at, data_.get() + size_);
+  Cursor c(it->second.bytes.data(), it->second.bytes.data() + it->second.bytes.size());
   if (!(read_key(c) == key)) return false;
   c.get<std::uint32_t>();  // the path
   for (std::vector<std::string_view>* list : {&out.aliases, &out.softdeps, &out.weakdeps}) {
@@ -240,6 +172,49 @@ bool ModuleCache::fill(const std::string& path, const FileKey& key, ModuleConten
   return true;
 }
 
+std::span<const std::byte> ModuleCache::record_bytes(std::string_view path) const {
+  const auto it = records_.find(path);
+  return it == records_.end() ? std::span<const std::byte>{} : it->second.bytes;
+}
+
+bool ModuleCache::mostly_used_by(const std::vector<ModuleRecord>& modules) const {
+  std::vector<bool> string_used(strings_.size()), symbol_used(symbols_.size());
+  for (const ModuleRecord& m : modules) {
+    if (!m.from_cache) continue;
+    const auto it = records_.find(m.path);
+    if (it == records_.end()) continue;
+    // open() checked every index.
+    Cursor c(it->second.bytes.data(), it->second.bytes.data() + it->second.bytes.size());
+    c.skip(kKeySize);
+    string_used[c.get<std::uint32_t>()] = true;
+    for (int list = 0; list < 5; ++list) {
+      const auto n = c.get<std::uint32_t>();
+      for (std::uint32_t i = 0; i < n; ++i) {
+        const auto v = c.get<std::uint32_t>();
+        if (list < 3) string_used[v] = true;
+        else symbol_used[v & ~kWeak] = true;
+      }
+    }
+  }
+  std::size_t strings = 0, symbols = 0;
+  for (std::size_t i = 0; i < symbols_.size(); ++i)
+    if (symbol_used[i]) {
+      ++symbols;
+      string_used[symbols_[i].name_index] = true;
+    }
+  for (bool used : string_used) strings += used ? 1 : 0;
+  return strings * 4 >= strings_.size() * 3 && symbols * 4 >= symbols_.size() * 3;
+}
+
+std::vector<std::pair<std::string_view, FileKey>> ModuleCache::records() const {
+  std::vector<std::pair<std::string_view, FileKey>> out(records_.size());
+  for (const auto& [path, record] : records_) {
+    Cursor c(record.bytes.data(), record.bytes.data() + record.bytes.size());
+    out[record.index] = {path, read_key(c)};
+  }
+  return out;
+}
+
 bool ModuleCache::same_as(const std::vector<ModuleRecord>& modules) const {
   if (modules.size() != records_.size()) return false;
   for (std::size_t i = 0; i < modules.size(); ++i) {
@@ -248,74 +223,6 @@ bool ModuleCache::same_as(const std::vector<ModuleRecord>& modules) const {
     if (it == records_.end() || it->second.index != i) return false;
   }
   return true;
-}
-
-std::string serialize_module_cache(const CacheSettings& settings, const std::vector<ModuleRecord>& modules) {
-  // The tables first, in order of first use, then the records.
-  std::unordered_map<std::string_view, std::uint32_t> string_ids;
-  std::vector<std::string_view> strings;
-  struct PairHash {
-    std::size_t operator()(const std::pair<std::uint32_t, std::uint64_t>& p) const {
-      return static_cast<std::size_t>((p.first * 0x9E3779B97F4A7C15ull) ^ p.second);
-    }
-  };
-  std::unordered_map<std::pair<std::uint32_t, std::uint64_t>, std::uint32_t, PairHash> symbol_ids;
-  std::vector<std::pair<std::uint32_t, std::uint64_t>> symbols;
-  auto string_id = [&](std::string_view v) {
-    auto [it, added] = string_ids.emplace(v, static_cast<std::uint32_t>(strings.size()));
-    if (added) strings.push_back(v);
-    return it->second;
-  };
-  auto symbol_id = [&](std::string_view name, std::uint64_t crc) {
-    const std::pair key{string_id(name), crc};
-    auto [it, added] = symbol_ids.emplace(key, static_cast<std::uint32_t>(symbols.size()));
-    if (added) symbols.push_back(key);
-    return it->second;
-  };
-  Writer records;
-  std::uint32_t count = 0;
-  for (const ModuleRecord& m : modules) {
-    if (!m.cache_key || m.symbols_error) continue;
-    const FileKey& k = *m.cache_key;
-    records.put(k.dev);
-    records.put(k.ino);
-    records.put(k.size);
-    records.put(k.mtime_sec);
-    records.put(k.mtime_nsec);
-    records.put(k.ctime_sec);
-    records.put(k.ctime_nsec);
-    records.put(string_id(m.path));
-    for (const std::vector<std::string_view>* list : {&m.aliases, &m.softdeps, &m.weakdeps}) {
-      records.put(static_cast<std::uint32_t>(list->size()));
-      for (std::string_view v : *list) records.put(string_id(v));
-    }
-    records.put(static_cast<std::uint32_t>(m.exports.size()));
-    for (const ExportedSymbol& e : m.exports) records.put(symbol_id(e.name, e.crc));
-    records.put(static_cast<std::uint32_t>(m.needs.size()));
-    for (const NeededSymbol& n : m.needs) records.put(symbol_id(n.name, n.crc) | (n.weak ? kWeak : 0));
-    ++count;
-  }
-
-  Writer w;
-  w.out().append(kMagic, sizeof kMagic);
-  w.put(kModuleCacheVersion);
-  w.put(kByteOrder);
-  w.put(std::uint64_t{0});  // size, set below
-  w.put(std::uint64_t{0});  // checksum, set below
-  w.str(cache_settings_text(settings));
-  w.put(static_cast<std::uint32_t>(strings.size()));
-  for (std::string_view v : strings) w.str(v);
-  w.put(static_cast<std::uint32_t>(symbols.size()));
-  for (const auto& [name, crc] : symbols) {
-    w.put(name);
-    w.put(crc);
-  }
-  w.put(count);
-  w.out().append(records.out());
-  w.put_at(16, static_cast<std::uint64_t>(w.out().size()));
-  const auto* bytes = reinterpret_cast<const std::byte*>(w.out().data());
-  w.put_at(24, checksum64({bytes + kChecksumFrom, w.out().size() - kChecksumFrom}));
-  return std::move(w.out());
 }
 
 }  // namespace kmodx::depmod

@@ -106,6 +106,20 @@ class ModuleCache {
   static Result<ModuleCache> open(const std::string& path, const CacheSettings& settings);
 
   std::size_t size() const { return records_.size(); }
+  /// Each record's path and key, in file order.
+  std::vector<std::pair<std::string_view, FileKey>> records() const;
+  /// For the writer (module_cache_writer.cpp): the tables' entries as
+  /// stored (after their counts), their counts, and the bytes of the record
+  /// of \p path (empty if none).
+  std::span<const std::byte> string_table() const { return string_table_; }
+  std::span<const std::byte> symbol_table() const { return symbol_table_; }
+  std::size_t string_count() const { return strings_.size(); }
+  std::size_t symbol_count() const { return symbols_.size(); }
+  std::span<const std::byte> record_bytes(std::string_view path) const;
+  /// Whether the records of the from_cache modules of \p modules use at
+  /// least three quarters of the strings and of the symbols.
+  bool mostly_used_by(const std::vector<ModuleRecord>& modules) const;
+
   /// Whether the cache holds exactly \p modules, each taken from it
   /// (from_cache), in the same order: then a new cache would be the same
   /// bytes.
@@ -122,10 +136,11 @@ class ModuleCache {
   struct Symbol {
     std::string_view name;
     std::uint64_t crc;
+    std::uint32_t name_index;
   };
   struct Record {
-    std::size_t index;    // order in the file
-    const std::byte* at;  // its key
+    std::size_t index;                // order in the file
+    std::span<const std::byte> bytes;  // from its key to its end
   };
   // The whole file, read (not mapped: no SIGBUS if it shrinks); records
   // filled from it share it.
@@ -133,11 +148,19 @@ class ModuleCache {
   std::size_t size_ = 0;
   std::vector<std::string_view> strings_;
   std::vector<Symbol> symbols_;
+  std::span<const std::byte> string_table_, symbol_table_;
   std::unordered_map<std::string_view, Record> records_;  // by path
 };
 
 /// The cache file for \p modules: a record for each module whose cache_key
 /// is set and that was read without error, in the order of \p modules.
-std::string serialize_module_cache(const CacheSettings& settings, const std::vector<ModuleRecord>& modules);
+/// With \p old, the cache the modules' from_cache records came from, the
+/// new file starts its tables with \p old's, byte for byte, and copies those
+/// records unchanged: only the modules read in this run have their names
+/// looked up, after the old entries (without looking for them there). When a
+/// quarter or more of the old tables' entries would no longer be used, or
+/// without \p old, every table is built anew, each name once.
+std::string serialize_module_cache(const CacheSettings& settings, const std::vector<ModuleRecord>& modules,
+                                   const ModuleCache* old = nullptr);
 
 }  // namespace kmodx::depmod

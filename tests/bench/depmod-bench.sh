@@ -38,24 +38,8 @@ kver=${!kver_var}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# "wall cpu rss" of one command; its output is discarded.
-# Wall time from bash's microsecond clock (time(1) prints only 10 ms steps).
-measure() {
-	local start=$EPOCHREALTIME end
-	/usr/bin/time -f '%U %S %M' -o "$work/time" "$@" >/dev/null 2>&1 || {
-		echo "failed: $*" >&2
-		exit 1
-	}
-	end=$EPOCHREALTIME
-	awk -v s="$start" -v e="$end" '{ printf "%.4f %.3f %d\n", e - s, $1 + $2, $3 }' "$work/time"
-}
-
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-maximum() { sort -n | tail -1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
-mark() {  # value op threshold
-	awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { ok = (op == ">=") ? v >= t : v <= t; print ok ? "ok" : "MISS" }'
-}
+# shellcheck source=bench-lib.sh
+. "$here/bench-lib.sh"
 
 decompress_all() {  # flavour module-dir
 	local tool
@@ -79,7 +63,9 @@ for flavour in $flavours; do
 	mkdir -p "$copy/lib/modules"
 	cp -al "$src/lib/modules/$kver" "$copy/lib/modules/$kver"
 	k_cmd=("$depmod" -b "$copy" "$kver")
-	x_cmd=("$kmodx" depmod "${jobs[@]}" -b "$copy" "$kver")
+	# Full runs: the cache would serve every run after the first
+	# (depmod-incremental-bench.sh measures that).
+	x_cmd=("$kmodx" depmod --no-cache "${jobs[@]}" -b "$copy" "$kver")
 	# warm the page cache and both binaries
 	measure "${x_cmd[@]}" >/dev/null
 	[ "$flavour" = gz ] || measure "${k_cmd[@]}" >/dev/null
@@ -112,7 +98,6 @@ for flavour in $flavours; do
 	xz) targets+="speed>=2:$(mark "$speed" '>=' 2) floor<=1.10:$(mark "$xf" '<=' 1.10)" ;;
 	gz) targets+="floor<=1.15:$(mark "$xf" '<=' 1.15)" ;;
 	esac
-	mb() { [ "$1" = - ] && echo - || awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 	printf '%-6s %9s %9s %7s %9s %9s %9s %9s %8s %8s  %s\n' "$flavour" "$kw" "$xw" "$speed" "$kc" "$xc" \
 		"$(mb "$km")" "$(mb "$xm")" "$floor" "$xf" "$targets"
 	rm -rf "$copy"

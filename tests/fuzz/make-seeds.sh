@@ -19,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 
 rm -rf "$corpus"
 for t in module_elf signature decompress_xz decompress_zstd decompress_gzip index_reader modprobe_config \
-	kernel_cmdline depmod_config modules_dep modules_order modules_builtin libkmod_api; do
+	kernel_cmdline depmod_config modules_dep modules_order modules_builtin libkmod_api module_cache; do
 	mkdir -p "$corpus/$t"
 done
 # A seed's name is a digest of its bytes: identical seeds collapse.
@@ -80,6 +80,18 @@ done
 "$kmodx" depmod -b "$work/fx" -o "$work/ours" "$kver"
 for f in modules.dep.bin modules.alias.bin modules.symbols.bin; do
 	put index_reader "$work/ours/lib/modules/$kver/$f"
+done
+
+# ---- depmod caches: a run over a tree that has a modules.dep writes one;
+# a leading flag byte, 1 = reseal after mutating (module_cache_fuzz.cpp).
+mkdir -p "$work/cache/lib/modules"
+cp -a "$fxdir" "$work/cache/lib/modules/"
+rm -rf "$work/cache/lib/modules/$kver/cycle"
+sleep 2.1  # files changed less than 2 s ago are not recorded
+"$kmodx" depmod -b "$work/cache" "$kver"
+for flag in '\000' '\001'; do
+	{ printf "$flag"; cat "$work/cache/lib/modules/$kver/modules.kmodx-cache.bin"; } >"$work/t"
+	put module_cache "$work/t"
 done
 
 # ---- text inputs

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+// The byte-level pieces of the depmod cache file that its reader
+// (module_cache.cpp) and writer (module_cache_writer.cpp) share; the format
+// itself is documented in module_cache.hpp. Internal to depmod.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "depmod/module_record.hpp"
+
+namespace kmodx::depmod::cache_format {
+
+inline constexpr char kMagic[8] = {'K', 'M', 'O', 'D', 'X', 'D', 'C', '\n'};
+inline constexpr std::uint32_t kByteOrder = 0x01020304;
+inline constexpr std::size_t kHeaderSize = 36;  // up to the settings' length
+inline constexpr std::size_t kChecksumFrom = 32;
+inline constexpr std::size_t kSizeAt = 16, kChecksumAt = 24;
+inline constexpr std::size_t kKeySize = 48;
+inline constexpr std::uint32_t kWeak = std::uint32_t{1} << 31;  // in a needed-symbol index
+
+// Reads fixed-size values and strings from a range, every read checked
+// against its end; once a read fails the cursor stays failed.
+class Cursor {
+ public:
+  Cursor(const std::byte* begin, const std::byte* end) : p_(begin), end_(end) {}
+
+  template <typename T>
+  T get() {
+    T v{};
+    if (!take(sizeof v)) return v;
+    std::memcpy(&v, p_ - sizeof v, sizeof v);
+    return v;
+  }
+  std::string_view str() {
+    const auto n = get<std::uint32_t>();
+    if (!take(n)) return {};
+    return {reinterpret_cast<const char*>(p_ - n), n};
+  }
+  /// Moves past \p n bytes; false if fewer are left.
+  bool skip(std::size_t n) { return take(n); }
+  bool ok() const { return ok_; }
+  bool at_end() const { return p_ == end_; }
+  const std::byte* position() const { return p_; }
+
+ private:
+  bool take(std::size_t n) {
+    if (!ok_ || static_cast<std::size_t>(end_ - p_) < n) {
+      ok_ = false;
+      return false;
+    }
+    p_ += n;
+    return true;
+  }
+  const std::byte* p_;
+  const std::byte* end_;
+  bool ok_ = true;
+};
+
+inline FileKey read_key(Cursor& c) {
+  FileKey k;
+  k.dev = c.get<std::uint64_t>();
+  k.ino = c.get<std::uint64_t>();
+  k.size = c.get<std::uint64_t>();
+  k.mtime_sec = c.get<std::int64_t>();
+  k.mtime_nsec = c.get<std::uint32_t>();
+  k.ctime_sec = c.get<std::int64_t>();
+  k.ctime_nsec = c.get<std::uint32_t>();
+  return k;
+}
+
+// Appends fixed-size values and strings.
+class Writer {
+ public:
+  template <typename T>
+  void put(T v) {
+    out_.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  void str(std::string_view s) {
+    put(static_cast<std::uint32_t>(s.size()));
+    out_.append(s);
+  }
+  template <typename T>
+  void put_at(std::size_t offset, T v) {
+    std::memcpy(out_.data() + offset, &v, sizeof v);
+  }
+  std::string& out() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+
+}  // namespace kmodx::depmod::cache_format
