@@ -58,7 +58,7 @@ bool old_enough(const FileKey& key, const timespec& cutoff) {
 }
 
 Result<ModuleCache> ModuleCache::open(const std::string& path, const CacheSettings& settings) {
-  auto file = RegularFile::open(path, RegularFile::Links::refuse);
+  auto file = MappedFile::open(path, MappedFile::Options{RegularFile::Links::refuse, true});
   if (!file) {
     const int code = file.error().code;
     if (code == ELOOP) return unusable("a symbolic link");
@@ -66,11 +66,11 @@ Result<ModuleCache> ModuleCache::open(const std::string& path, const CacheSettin
     return make_error(code, std::strerror(code));
   }
   ModuleCache cache;
-  cache.size_ = file->size();
+  cache.size_ = file->bytes().size();
   if (cache.size_ < kHeaderSize) return unusable("truncated (" + std::to_string(cache.size_) + " bytes)");
   if (cache.size_ > (std::size_t{1} << 31)) return unusable("larger than 2 GiB");
-  cache.data_ = std::make_shared_for_overwrite<std::byte[]>(cache.size_);
-  if (auto r = file->read_all(cache.data_.get(), path); !r) return make_error(r.error().code, std::strerror(r.error().code));
+  auto mapping = std::make_shared<MappedFile>(std::move(file).value());
+  cache.data_ = std::shared_ptr<const std::byte>(mapping, mapping->bytes().data());
 
   const std::byte* begin = cache.data_.get();
   const std::byte* end = begin + cache.size_;

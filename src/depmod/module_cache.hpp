@@ -142,9 +142,9 @@ class ModuleCache {
     std::size_t index;                // order in the file
     std::span<const std::byte> bytes;  // from its key to its end
   };
-  // The whole file, read (not mapped: no SIGBUS if it shrinks); records
-  // filled from it share it.
-  std::shared_ptr<std::byte[]> data_;
+  // The whole file, mapped (as libkmod maps the indexes); records filled
+  // from it share the mapping.
+  std::shared_ptr<const std::byte> data_;
   std::size_t size_ = 0;
   std::vector<std::string_view> strings_;
   std::vector<Symbol> symbols_;

@@ -104,7 +104,7 @@ Result<void> render_dep(const RenderContext& c, std::string& out) {
 
 Result<void> render_dep_bin(const RenderContext& c, std::string& out) {
   const DepmodState& s = c.state;
-  TrieBuilder trie;
+  TrieBuilder trie(s.modules.size());
   for (std::uint32_t m = 0; m < s.modules.size(); ++m) {
     const std::string& line = c.shared.dep_lines()[m];
     if (auto r = insert(trie, c, s.modules[m].name, line, m, "deps", line); !r) return r;
@@ -129,7 +129,9 @@ Result<void> render_alias(const RenderContext& c, std::string& out) {
 
 Result<void> render_alias_bin(const RenderContext& c, std::string& out) {
   const DepmodState& s = c.state;
-  TrieBuilder trie;
+  std::size_t aliases = 0;
+  for (const ModuleRecord& m : s.modules) aliases += m.aliases.size();
+  TrieBuilder trie(aliases);
   for (std::uint32_t i = 0; i < s.modules.size(); ++i) {
     const ModuleRecord& m = s.modules[i];
     for (std::string_view a : m.aliases) {
@@ -179,7 +181,7 @@ Result<void> render_symbols(const RenderContext& c, std::string& out) {
 }
 
 Result<void> render_symbols_bin(const RenderContext& c, std::string& out) {
-  TrieBuilder trie;
+  TrieBuilder trie(c.shared.module_symbols().size());
   for (const auto& [name, entry] : c.shared.module_symbols()) {
     const std::string key = "symbol:" + std::string(name);
     const std::string& owner = c.state.modules[entry.owner].name;

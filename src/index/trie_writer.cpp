@@ -29,7 +29,10 @@ constexpr std::size_t kInsertOverhead = 1 + (4 + 4 + 1) + (2 + 4 * kChildMax) + 
 
 }  // namespace
 
-TrieBuilder::TrieBuilder() : size_bound_(kHeaderSize) { nodes_.emplace_back(); }
+TrieBuilder::TrieBuilder(std::size_t expected_keys) : size_bound_(kHeaderSize) {
+  nodes_.reserve(2 * expected_keys + 1);
+  nodes_.emplace_back();
+}
 
 Result<void> TrieBuilder::validate(std::string_view s) {
   for (char c : s) {

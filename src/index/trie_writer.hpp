@@ -45,7 +45,9 @@ enum class Order {
 
 class TrieBuilder {
  public:
-  TrieBuilder();
+  /// \p expected_keys, if known, sizes the node table once (a trie of n
+  /// keys has at most 2n + 1 nodes) instead of growing it by copies.
+  explicit TrieBuilder(std::size_t expected_keys = 0);
 
   /// EINVAL unless every byte of \p s is 7-bit ASCII and not NUL. For a byte
   /// >= 0x80 the detail is kmod master's message, ready to print after

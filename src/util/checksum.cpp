@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "util/checksum.hpp"
 
+#include <bit>
 #include <cstring>
 
 namespace kmodx {
@@ -10,8 +11,9 @@ constexpr std::uint64_t kMultiplier = 0x9E3779B97F4A7C15ull;
 
 // Little-endian word, so the value is the same on every host.
 std::uint64_t load_le64(const std::byte* p) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | std::to_integer<std::uint64_t>(p[i]);
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
   return v;
 }
 

@@ -66,7 +66,13 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
   ~MappedFile();
 
-  static Result<MappedFile> open(const std::string& path);
+  struct Options {
+    RegularFile::Links links = RegularFile::Links::follow;
+    /// Map every page at once (MAP_POPULATE): for files read whole.
+    bool populate = false;
+  };
+  static Result<MappedFile> open(const std::string& path, Options options);
+  static Result<MappedFile> open(const std::string& path) { return open(path, Options{}); }
 
   std::span<const std::byte> bytes() const { return {static_cast<const std::byte*>(data_), size_}; }
 

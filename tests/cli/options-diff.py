@@ -39,7 +39,7 @@ Deliberate differences (README, Compatibility): where kmod's stdout is its
 own --help (--version) text, kmodx's must be its own (each taken once per
 tool and side). depmod -n: kmodx's extra "# Weak dependencies ..." line is
 removed and modules.weakdep not compared (with an empty tree all else
-agrees). libkmod's INFO/DEBUG lines ("../libkmod/...", pointers; -vv) are
+agrees), and so are kmodx's -v lines about its cache and the cache file. libkmod's INFO/DEBUG lines ("../libkmod/...", pointers; -vv) are
 removed from both stderrs; the sim backend's holders message "X: not loaded
 in the simulated kernel" reads as kmod's "could not open
 '/sys/module/X/holders'". Dropped after getopt's reading: modprobe with a
@@ -71,6 +71,8 @@ MARK = "KMODX_OPTIONS_DIFF_IN_NAMESPACE"
 WEAKDEP = b"# Weak dependencies extracted from modules themselves.\n"
 LIBKMOD_LOG = re.compile(rb"^[a-z]+: (?:INFO|DEBUG): \.\./libkmod/[^\n]*\n", re.M)
 SIM_HOLDERS = re.compile(rb"kmod_module_get_holders\(\) ([^\s:]+): not loaded in the simulated kernel")
+# kmodx depmod -v says whether it used its cache (modules.kmodx-cache.bin).
+CACHE_NOTICE = re.compile(rb"^depmod: NOTICE: [^\n]*/modules\.kmodx-cache\.bin: [^\n]*\n", re.M)
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # kmod 30's tables: optstring, then name[=]/value (#n: a number, else a letter).
 TABLES = {
@@ -370,7 +372,7 @@ class Runner:
             res = ["timeout", b"", b"", {}]
         if tool == "depmod":
             for d, _, files in os.walk(cwd):
-                for f in (os.path.join(d, f) for f in files if f != "modules.weakdep"):
+                for f in (os.path.join(d, f) for f in files if f not in ("modules.weakdep", "modules.kmodx-cache.bin")):
                     with open(f, "rb") as fh:
                         res[3][os.path.relpath(f, cwd)] = fh.read()
             shutil.rmtree(cwd)
@@ -393,6 +395,8 @@ def compare(runner, canon, tool, args, env, cid, a_side=("kmod", None), b_side=(
     if tool == "depmod" and WEAKDEP not in a[1]:
         b[1] = b[1].replace(WEAKDEP, b"", 1)
     a[2], b[2] = LIBKMOD_LOG.sub(b"", a[2]), LIBKMOD_LOG.sub(b"", b[2])
+    if tool == "depmod":
+        b[2] = CACHE_NOTICE.sub(b"", b[2])
     b[2] = SIM_HOLDERS.sub(rb"kmod_module_get_holders() could not open '/sys/module/\1/holders': "
                            rb"No such file or directory", b[2])
     if a == b:
