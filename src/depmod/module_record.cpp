@@ -15,13 +15,13 @@ ModuleRecord ModuleRecord::for_file(std::string name, std::string path, std::str
   return r;
 }
 
-std::string ModuleRecord::uncompressed_relpath() const {
+std::string_view ModuleRecord::uncompressed_relpath() const {
   if (!relpath) return {};
   // libkmod's arithmetic: directory part, '/', as many bytes as the module
   // name has, then ".ko".
   const std::size_t slash = relpath->rfind('/');
   const std::size_t dir_len = slash == std::string::npos ? 0 : slash + 1;
-  return relpath->substr(0, std::min(relpath->size(), dir_len + name.size() + 3));
+  return std::string_view(*relpath).substr(0, std::min(relpath->size(), dir_len + name.size() + 3));
 }
 
 }  // namespace kmodx::depmod

@@ -71,8 +71,8 @@ struct ModuleRecord : ModuleContents {
 
   /// modules.order names modules by their uncompressed relative path:
   /// "kernel/x/foo-bar.ko" for "kernel/x/foo-bar.ko.zst". Empty for modules
-  /// outside the module directory.
-  std::string uncompressed_relpath() const;
+  /// outside the module directory. A view into relpath.
+  std::string_view uncompressed_relpath() const;
 };
 
 }  // namespace kmodx::depmod

@@ -410,7 +410,7 @@ def read_cache(path):
         return None, str(e)
 
 
-def check_cache(moddir, inc, before, shared):
+def check_cache(moddir, inc, before, shared, seen=None):
     """Checks the cache left by the incremental run inc against the rules
     (module_cache.hpp); before is (old CacheFile or None, {path: key before
     the run}, had modules.dep or a cache before). Problems as lines."""
@@ -443,6 +443,8 @@ def check_cache(moddir, inc, before, shared):
                 p.append('  NOTICE says %d modules came from the cache; %d had a record with their current key: %s'
                          % (n, expected, [os.path.relpath(c, moddir) for c in missed][:8]))
     cache, why = read_cache(cache_path)
+    if seen is not None:
+        seen['cache'] = cache
     if not had_any:
         if os.path.lexists(cache_path):
             p.append('  a cache was written although the directory had neither modules.dep nor a cache before')
@@ -541,6 +543,8 @@ class Tree:
         self.prefix = prefix
         self.counter = 0
         self.history = []
+        self.cached_keys = {}     # path -> key of the cache the last run left
+        self.ctime_only = 0       # in-place rewrites of a module the cache held
         self.kernel_dirs = []
         self.exclude_names = []
         for d in (self.conf, self.ext, self.linked):
@@ -721,7 +725,12 @@ class Tree:
         if not cands:
             return None
         m = rng.choice(cands)
+        key = stat_key(m)
+        held = [p for p, k in self.cached_keys.items() if k == key]
         note = self.make_private(m)
+        if held and not note:
+            self.ctime_only += 1
+            note = ' (cached as %s: only the ctime tells)' % ', '.join(self.rel(p) for p in held)
         st = os.stat(m)
         data = read_bytes(m)
         got = self.flip_offset(data)
@@ -1004,7 +1013,10 @@ class Tree:
         inc = self.run_inc()
         full = self.run_full()
         problems = compare_with_full(inc, full, self.moddir, self.fullmod)
-        problems += check_cache(self.moddir, inc, before, self.shared)
+        seen = {}
+        problems += check_cache(self.moddir, inc, before, self.shared, seen)
+        cache = seen.get('cache')
+        self.cached_keys = {r['path']: r['key'] for r in cache.records} if cache else {}
         h = inc.hits()
         return problems, bool(h and h[0] > 0), inc
 
@@ -1063,8 +1075,12 @@ def randomized(label, tree, steps, seed, pause_p):
             report_failure(label, seed, i, tree.history, p)
             return False, 'mismatch at step %d of %d' % (i, steps)
     secs = time.monotonic() - start
-    summary = '%d steps in %.1f s, %d with cache hits, %d modules at the end' % (
-        steps, secs, hit_steps, len(tree.modules()))
+    summary = ('%d steps in %.1f s, %d with cache hits, %d in-place rewrites of a cached module, '
+               '%d modules at the end' % (steps, secs, hit_steps, tree.ctime_only, len(tree.modules())))
+    print('  edits: ' + ', '.join('%s %d' % (k.rstrip(':'), v) for k, v in sorted(kinds.items())))
+    if tree.ctime_only == 0 and steps >= 50 and not tree.shared:
+        print('  no module was rewritten in place while the cache held it')
+        return False, summary + ' (the ctime-only case was not exercised)'
     if hit_steps * 2 < steps:
         print('  fewer than half of the steps (%d of %d) took a module from the cache' % (hit_steps, steps))
         return False, summary + ' (too few hits)'
