@@ -27,14 +27,18 @@ namespace {
 using namespace kmodx;
 using namespace kmodx::depmod;
 
-const std::string& temp_path() {
-  static const std::string path = [] {
-    char pattern[] = "/tmp/kmodx-fuzz-cache.XXXXXX";
-    const int fd = ::mkstemp(pattern);
-    if (fd >= 0) ::close(fd);
-    return std::string(pattern);
-  }();
-  return path;
+// Two files: the records read from the first point into its mapping, so the
+// second file is written elsewhere (depmod, too, renames a new cache into
+// place and never rewrites the one it has mapped).
+std::string make_temp() {
+  char pattern[] = "/tmp/kmodx-fuzz-cache.XXXXXX";
+  const int fd = ::mkstemp(pattern);
+  if (fd >= 0) ::close(fd);
+  return pattern;
+}
+const std::string& temp_path(int which) {
+  static const std::string paths[2] = {make_temp(), make_temp()};
+  return paths[which];
 }
 
 // The module directory and prefix a settings text names, as far as it can
@@ -67,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint64_t sum = checksum64({reinterpret_cast<const std::byte*>(file.data()) + 32, file.size() - 32});
     std::memcpy(file.data() + 24, &sum, 8);
   }
-  const std::string& path = temp_path();
+  const std::string& path = temp_path(0);
   if (!write_whole_file(path, file)) return 0;
 
   const CacheSettings settings = settings_of(file);
@@ -92,8 +96,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   FUZZ_EXPECT(cache->same_as(modules));
   const std::string again = serialize_module_cache(settings, modules);
-  if (!write_whole_file(path, again)) return 0;
-  auto reread = ModuleCache::open(path, settings);
+  if (!write_whole_file(temp_path(1), again)) return 0;
+  auto reread = ModuleCache::open(temp_path(1), settings);
   FUZZ_EXPECT(reread && reread->size() == modules.size());
   for (const ModuleRecord& m : modules) {
     ModuleContents c;
