@@ -17,8 +17,9 @@ bash scripts/build.sh
 (cd "${KMODX_BUILD_DIR:-build}" && ctest --output-on-failure --timeout 1500 -j"$(nproc)")
 [ "${KMODX_SKIP_SANITIZE:-0}" = 1 ] && exit 0
 bash scripts/build.sh --preset sanitize
-# Stage 1 ran the crash test's 200 kills and the concurrency test's 40
-# rounds; under the sanitizers (each run several times slower) fewer of each
-# look for memory errors on the same paths, keeping CI within its time.
-KMODX_CRASH_KILLS=40 KMODX_CONCURRENCY_ROUNDS=20 \
+# Stage 1 ran the crash test's 200 kills, the concurrency test's 40 rounds
+# and the depmod cache test's 200 + 50 random steps; under the sanitizers
+# (each run several times slower) fewer of each look for memory errors on
+# the same paths, keeping CI within its time.
+KMODX_CRASH_KILLS=40 KMODX_CONCURRENCY_ROUNDS=20 KMODX_CACHE_STEPS_FIXTURE=60 KMODX_CACHE_STEPS_CLOUD=15 \
 	ctest --preset sanitize --timeout 1500 -j"$(nproc)"

@@ -24,7 +24,7 @@
 #     written on failure), modules.weakdep and kmodx's cache
 #     (modules.kmodx-cache.bin) aside; kmodx's -v lines about that cache
 #     ("depmod: NOTICE: <dir>/modules.kmodx-cache.bin: ...") are moved out of
-#     its stderr into TAG.cache (depmod-cache.sh tests the cache).
+#     its stderr into TAG.cache (depmod-cache.py tests the cache).
 # Where kmod 30 lacks the feature (-o, -m, weakdep) the expectation is kmod
 # 30's result of an equivalent run, or a golden file checked by hand against
 # the spec (tests/golden/depmod/*, see the comments where they are used).
