@@ -106,9 +106,10 @@ Result<ModuleCache> ModuleCache::open(const std::string& path, const CacheSettin
   cache.strings_.reserve(*strings);
   const std::byte* table = c.position();
   for (std::uint32_t i = 0; i < *strings; ++i) cache.strings_.push_back(c.str());
+  if (!c.ok()) return unusable("string table runs past the end");
   cache.string_table_ = {table, c.position()};
   const auto symbols = count(12);
-  if (!c.ok() || !symbols) return unusable("string table runs past the end");
+  if (!symbols) return unusable("symbol table runs past the end");
   cache.symbols_.reserve(*symbols);
   table = c.position();
   for (std::uint32_t i = 0; i < *symbols; ++i) {
@@ -117,11 +118,12 @@ Result<ModuleCache> ModuleCache::open(const std::string& path, const CacheSettin
     if (name >= cache.strings_.size()) return unusable("symbol " + std::to_string(i) + " names no string");
     cache.symbols_.push_back(Symbol{cache.strings_[name], crc, name});
   }
+  if (!c.ok()) return unusable("symbol table runs past the end");
   cache.symbol_table_ = {table, c.position()};
   // The smallest record: its key, the path and five empty lists.
-  constexpr std::size_t kMinRecord = 48 + 4 + 5 * 4;
+  constexpr std::size_t kMinRecord = kKeySize + 4 + 5 * 4;
   const auto records = count(kMinRecord);
-  if (!c.ok() || !records) return unusable("symbol table runs past the end");
+  if (!records) return unusable("record table runs past the end");
   cache.records_.reserve(*records);
   for (std::uint32_t i = 0; i < *records; ++i) {
     const std::byte* at = c.position();

@@ -57,8 +57,8 @@
 #include <cstdint>
 #include <ctime>
 #include <memory>
-#include <span>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>

@@ -156,6 +156,15 @@ echo "static-nodes exit \$rc"
 echo "== lsinitramfs"
 inroot lsinitramfs "/boot/initrd.img-$kver" >"$work/initrd.list"
 grep -E 'usr/bin/kmodx|sbin/modprobe|lib(zstd|lzma|z|crypto)\.so' "$work/initrd.list" || true
+# The postinst's depmod ran on a fresh tree: no cache. A later run (DKMS's)
+# writes one, and the run after it takes every module from it.
+echo "== the depmod cache"
+[ -e "$root/lib/modules/$kver/modules.kmodx-cache.bin" ] && echo "cache after the postinst: yes" ||
+	echo "cache after the postinst: no"
+sleep 2.1  # files changed less than 2 s before a run are not recorded
+inroot depmod "$kver"
+[ -f "$root/lib/modules/$kver/modules.kmodx-cache.bin" ] && echo "cache after a second depmod: yes"
+inroot depmod -v "$kver" 2>&1 >/dev/null | grep 'modules.kmodx-cache.bin' || true
 INSIDE
 unshare -m bash "$work/inside.sh" >"$work/out" 2>&1 || { cat "$work/out"; echo "FAIL: the installation in the chroot"; exit 1; }
 cat "$work/out"
@@ -220,5 +229,25 @@ unshare -m sh -c "mount --bind '$lm' /lib/modules && kmod static-nodes --format=
 check "static-nodes.conf is not empty" test -s "$conf"
 check "static-nodes.conf has the fuse node" grep -qx 'c! /dev/fuse 0600 - - - 10:229' "$conf"
 check "static-nodes.conf equals kmod 30's ($(wc -l <"$work/expected.conf") lines)" cmp -s "$conf" "$work/expected.conf"
+check "the postinst's depmod (a fresh tree) wrote no cache" grep -qx 'cache after the postinst: no' "$work/out"
+check "the initramfs holds no depmod cache" bash -c "! grep -q 'modules.kmodx-cache.bin' '$work/initrd.list'"
+check "a second depmod wrote the cache" grep -qx 'cache after a second depmod: yes' "$work/out"
+nmods=$(grep -c . "$M/modules.dep")
+check "the next depmod took all $nmods modules from it" \
+	grep -qE "NOTICE: /lib/modules/$kver/modules.kmodx-cache.bin: $nmods of $nmods modules unchanged, 0 read\$" "$work/out"
+# Last, as it removes the tree the checks above read: purging the kernel
+# package removes the cache with the other generated files (its postrm's
+# modules.*.bin). (Bookworm's postrm does not know modules.weakdep, which
+# kmod 33+ and kmodx write, so that one file and the directory stay.)
+cat >"$work/purge.sh" <<PURGE
+set -eu
+mount -t proc proc "$root/proc"
+mount --bind /dev "$root/dev"
+chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C dpkg --purge "$pkg"
+PURGE
+unshare -m bash "$work/purge.sh" >"$work/purge.out" 2>&1 || { cat "$work/purge.out"; echo "FAIL: dpkg --purge $pkg"; fail=1; }
+echo "deb-chroot: left in /lib/modules/$kver after the purge: $(ls -A "$M" 2>/dev/null | tr '\n' ' ')"
+check "dpkg --purge $pkg removes the depmod cache" test ! -e "$M/modules.kmodx-cache.bin"
+check "... and every file but modules.weakdep" bash -c "[ -z \"\$(ls -A '$M' 2>/dev/null | grep -vx modules.weakdep)\" ]"
 echo "deb-chroot: took $(( $(date +%s) - start )) s"
 exit $fail
