@@ -100,7 +100,10 @@ Result<PublishOutcome> publish_files(const std::string& dir, const std::vector<P
     }
     temps.push_back(temp);
     // 0644 whatever the umask, like kmod master.
-    const bool ok = ::fchmod(fd, 0644) == 0 && write_all(fd, f.content, temp).ok();
+    bool ok = ::fchmod(fd, 0644) == 0;
+    if (f.pieces.empty()) ok = ok && write_all(fd, f.content, temp).ok();
+    for (std::span<const std::byte> piece : f.pieces)
+      ok = ok && write_all(fd, {reinterpret_cast<const char*>(piece.data()), piece.size()}, temp).ok();
     if (::close(fd) != 0 || !ok) {
       // kmod's text names ENOSPC whatever the error was.
       sink.report(Severity::error,

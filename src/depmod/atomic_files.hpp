@@ -10,6 +10,9 @@
 // temporaries that a killed run left behind (their pid no longer alive) are
 // removed by the next run.
 
+#include <cstddef>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,10 @@ namespace kmodx::depmod {
 struct PendingFile {
   std::string name;
   std::string content;
+  /// When not empty, the file is these pieces, back to back, instead of
+  /// `content`; they point into `content` or into what `keep` holds.
+  std::vector<std::span<const std::byte>> pieces;
+  std::shared_ptr<const void> keep;
 };
 
 enum class PublishOutcome {

@@ -110,6 +110,7 @@ struct RunCache {
   std::optional<ModuleCache> old;
   bool write = false;      // publish a new cache with the outputs
   bool unchanged = false;  // the new cache would be the old one's bytes
+  bool extend = false;     // the new cache keeps the old one's tables
 
   RunCache(const DepmodRequest& request, const std::string& outdir, DiagnosticSink& sink)
       : path(outdir + "/" + std::string(kModuleCacheName)), settings{request.module_dir, request.symbol_prefix} {
@@ -138,12 +139,16 @@ struct RunCache {
     sink.report(Severity::notice, path + ": " + std::to_string(from_cache) + " of " + std::to_string(modules.size()) +
                                       " modules unchanged, " + std::to_string(modules.size() - from_cache) + " read");
     unchanged = old->same_as(modules);
+    extend = write && !unchanged && old->mostly_used_by(modules);
+    old->release_lookups();  // before the outputs need memory
   }
 
   // The new cache to publish, if any.
   std::vector<PendingFile> file(const std::vector<ModuleRecord>& modules) const {
     if (!write || unchanged) return {};
-    return {PendingFile{std::string(kModuleCacheName), serialize_module_cache(settings, modules, old ? &*old : nullptr)}};
+    std::vector<PendingFile> files;
+    files.push_back(module_cache_file(settings, modules, extend ? &*old : nullptr));
+    return files;
   }
 };
 

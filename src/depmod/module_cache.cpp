@@ -142,6 +142,8 @@ Result<ModuleCache> ModuleCache::open(const std::string& path, const CacheSettin
       return unusable("two records for " + std::string(cache.strings_[path]));
   }
   if (!c.at_end()) return unusable("data after the last record");
+  cache.string_count_ = cache.strings_.size();
+  cache.symbol_count_ = cache.symbols_.size();
   return cache;
 }
 
@@ -206,6 +208,11 @@ bool ModuleCache::mostly_used_by(const std::vector<ModuleRecord>& modules) const
     }
   for (bool used : string_used) strings += used ? 1 : 0;
   return strings * 4 >= strings_.size() * 3 && symbols * 4 >= symbols_.size() * 3;
+}
+
+void ModuleCache::release_lookups() {
+  std::vector<std::string_view>().swap(strings_);
+  std::vector<Symbol>().swap(symbols_);
 }
 
 std::vector<std::pair<std::string_view, FileKey>> ModuleCache::records() const {

@@ -64,6 +64,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "depmod/atomic_files.hpp"
 #include "depmod/module_record.hpp"
 #include "kmodx/result.hpp"
 
@@ -113,12 +114,18 @@ class ModuleCache {
   /// of \p path (empty if none).
   std::span<const std::byte> string_table() const { return string_table_; }
   std::span<const std::byte> symbol_table() const { return symbol_table_; }
-  std::size_t string_count() const { return strings_.size(); }
-  std::size_t symbol_count() const { return symbols_.size(); }
+  std::size_t string_count() const { return string_count_; }
+  std::size_t symbol_count() const { return symbol_count_; }
   std::span<const std::byte> record_bytes(std::string_view path) const;
+  /// The mapped file, which the records filled from it share.
+  std::shared_ptr<const std::byte> data() const { return data_; }
   /// Whether the records of the from_cache modules of \p modules use at
   /// least three quarters of the strings and of the symbols.
   bool mostly_used_by(const std::vector<ModuleRecord>& modules) const;
+  /// Frees the tables fill() looks names up in, once no more fill(),
+  /// mostly_used_by() or records() calls will come (the writer needs only
+  /// the file and the records' places).
+  void release_lookups();
 
   /// Whether the cache holds exactly \p modules, each taken from it
   /// (from_cache), in the same order: then a new cache would be the same
@@ -148,18 +155,23 @@ class ModuleCache {
   std::size_t size_ = 0;
   std::vector<std::string_view> strings_;
   std::vector<Symbol> symbols_;
+  std::size_t string_count_ = 0, symbol_count_ = 0;
   std::span<const std::byte> string_table_, symbol_table_;
   std::unordered_map<std::string_view, Record> records_;  // by path
 };
 
 /// The cache file for \p modules: a record for each module whose cache_key
 /// is set and that was read without error, in the order of \p modules.
-/// With \p old, the cache the modules' from_cache records came from, the
-/// new file starts its tables with \p old's, byte for byte, and copies those
-/// records unchanged: only the modules read in this run have their names
-/// looked up, after the old entries (without looking for them there). When a
-/// quarter or more of the old tables' entries would no longer be used, or
-/// without \p old, every table is built anew, each name once.
+/// With \p old, the cache the modules' from_cache records came from (when
+/// mostly_used_by() them), the new file starts its tables with \p old's and
+/// keeps those records: they are written from \p old's mapping, unchanged
+/// and uncopied (the file's pieces), and only the modules read in this run
+/// have their names looked up, after the old entries (without looking for
+/// them there). Without \p old, every table is built anew, each name once.
+PendingFile module_cache_file(const CacheSettings& settings, const std::vector<ModuleRecord>& modules,
+                              const ModuleCache* old = nullptr);
+
+/// The same file as one string (tests, the fuzz target).
 std::string serialize_module_cache(const CacheSettings& settings, const std::vector<ModuleRecord>& modules,
                                    const ModuleCache* old = nullptr);
 

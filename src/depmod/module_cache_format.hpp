@@ -72,9 +72,10 @@ inline FileKey read_key(Cursor& c) {
   return k;
 }
 
-// Appends fixed-size values and strings.
+// Appends fixed-size values and strings to a string it does not own.
 class Writer {
  public:
+  explicit Writer(std::string& out) : out_(out) {}
   template <typename T>
   void put(T v) {
     out_.append(reinterpret_cast<const char*>(&v), sizeof v);
@@ -83,15 +84,10 @@ class Writer {
     put(static_cast<std::uint32_t>(s.size()));
     out_.append(s);
   }
-  template <typename T>
-  void put_at(std::size_t offset, T v) {
-    std::memcpy(out_.data() + offset, &v, sizeof v);
-  }
   std::string& out() { return out_; }
 
  private:
-  std::string out_;
+  std::string& out_;
 };
-
 
 }  // namespace kmodx::depmod::cache_format

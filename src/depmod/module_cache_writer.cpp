@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Writing the depmod cache file (format: module_cache.hpp).
+#include <algorithm>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -83,21 +85,61 @@ class Tables {
   std::vector<std::pair<std::uint32_t, std::uint64_t>> symbols_;
 };
 
-void append(std::string& out, std::span<const std::byte> bytes) {
-  out.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
+// The file as a list of pieces: bytes written here (kept in one string,
+// referred to by offset until it stops growing) and views into the old
+// cache's mapping, adjacent views joined.
+class Pieces {
+ public:
+  std::string& own() { return own_; }
+  // Marks what was appended to own() since the last call as the next piece.
+  void take_own() {
+    const std::size_t end = own_.size();
+    if (end == own_mark_) return;
+    if (!segments_.empty() && segments_.back().ptr == nullptr) segments_.back().length += end - own_mark_;
+    else segments_.push_back({nullptr, own_mark_, end - own_mark_});
+    own_mark_ = end;
+  }
+  void view(std::span<const std::byte> bytes) {
+    take_own();
+    if (bytes.empty()) return;
+    if (!segments_.empty() && segments_.back().ptr != nullptr &&
+        segments_.back().ptr + segments_.back().length == bytes.data())
+      segments_.back().length += bytes.size();
+    else
+      segments_.push_back({bytes.data(), 0, bytes.size()});
+  }
+  // The pieces, once everything is written.
+  std::vector<std::span<const std::byte>> finish() {
+    take_own();
+    std::vector<std::span<const std::byte>> out;
+    out.reserve(segments_.size());
+    const auto* own = reinterpret_cast<const std::byte*>(own_.data());
+    for (const Segment& s : segments_)
+      if (s.length != 0) out.emplace_back(s.ptr != nullptr ? s.ptr : own + s.offset, s.length);
+    return out;
+  }
+
+ private:
+  struct Segment {
+    const std::byte* ptr = nullptr;  // null: a range of own_
+    std::size_t offset = 0, length = 0;
+  };
+  std::string own_;
+  std::size_t own_mark_ = 0;
+  std::vector<Segment> segments_;
+};
 
 }  // namespace
 
-std::string serialize_module_cache(const CacheSettings& settings, const std::vector<ModuleRecord>& modules,
-                                   const ModuleCache* old) {
-  if (old != nullptr && !old->mostly_used_by(modules)) old = nullptr;
+PendingFile module_cache_file(const CacheSettings& settings, const std::vector<ModuleRecord>& modules,
+                              const ModuleCache* old) {
   // The records of the modules read in this run, whose names the tables
   // learn, go to a side buffer first; those of modules taken from the old
-  // cache are copied from it at the end.
+  // cache are its bytes, unchanged.
   Tables tables(old ? static_cast<std::uint32_t>(old->string_count()) : 0,
                 old ? static_cast<std::uint32_t>(old->symbol_count()) : 0);
-  Writer fresh;
+  std::string fresh_bytes;
+  Writer fresh(fresh_bytes);
   std::vector<std::pair<std::size_t, std::size_t>> fresh_span(modules.size());  // offset, length
   std::uint32_t count = 0;
   for (std::size_t i = 0; i < modules.size(); ++i) {
@@ -110,7 +152,8 @@ std::string serialize_module_cache(const CacheSettings& settings, const std::vec
     fresh_span[i] = {start, fresh.out().size() - start};
   }
 
-  Writer w;
+  Pieces pieces;
+  Writer w(pieces.own());
   w.out().append(kMagic, sizeof kMagic);
   w.put(kModuleCacheVersion);
   w.put(kByteOrder);
@@ -118,22 +161,47 @@ std::string serialize_module_cache(const CacheSettings& settings, const std::vec
   w.put(std::uint64_t{0});  // checksum, set below
   w.str(cache_settings_text(settings));
   w.put(tables.string_count());
-  if (old != nullptr) append(w.out(), old->string_table());
+  if (old != nullptr) pieces.view(old->string_table());
   tables.put_strings(w);
   w.put(tables.symbol_count());
-  if (old != nullptr) append(w.out(), old->symbol_table());
+  if (old != nullptr) pieces.view(old->symbol_table());
   tables.put_symbols(w);
   w.put(count);
   for (std::size_t i = 0; i < modules.size(); ++i) {
     const ModuleRecord& m = modules[i];
     if (!recorded(m)) continue;
-    if (fresh_span[i].second == 0) append(w.out(), old->record_bytes(m.path));
-    else w.out().append(fresh.out(), fresh_span[i].first, fresh_span[i].second);
+    if (fresh_span[i].second == 0) pieces.view(old->record_bytes(m.path));
+    else w.out().append(fresh_bytes, fresh_span[i].first, fresh_span[i].second);
   }
-  w.put_at(kSizeAt, static_cast<std::uint64_t>(w.out().size()));
-  const auto* bytes = reinterpret_cast<const std::byte*>(w.out().data());
-  w.put_at(kChecksumAt, checksum64({bytes + kChecksumFrom, w.out().size() - kChecksumFrom}));
-  return std::move(w.out());
+
+  PendingFile file{std::string(kModuleCacheName), {}, pieces.finish(), old ? old->data() : nullptr};
+  std::uint64_t size = 0;
+  for (std::span<const std::byte> p : file.pieces) size += p.size();
+  // The header is the start of the first piece, in own: its size field
+  // first, then the checksum over everything after the checksum field.
+  std::string& own = pieces.own();
+  std::memcpy(own.data() + kSizeAt, &size, sizeof size);
+  Checksum64 sum;
+  std::size_t skip = kChecksumFrom;
+  for (std::span<const std::byte> p : file.pieces) {
+    const std::size_t n = std::min(skip, p.size());
+    sum.update(p.subspan(n));
+    skip -= n;
+  }
+  const std::uint64_t checksum = sum.value();
+  std::memcpy(own.data() + kChecksumAt, &checksum, sizeof checksum);
+  // The pieces' own bytes move with the string's buffer: the header alone
+  // is longer than any string kept inline.
+  file.content = std::move(own);
+  return file;
+}
+
+std::string serialize_module_cache(const CacheSettings& settings, const std::vector<ModuleRecord>& modules,
+                                   const ModuleCache* old) {
+  const PendingFile file = module_cache_file(settings, modules, old);
+  std::string out;
+  for (std::span<const std::byte> p : file.pieces) out.append(reinterpret_cast<const char*>(p.data()), p.size());
+  return out;
 }
 
 }  // namespace kmodx::depmod

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "util/checksum.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -24,19 +25,43 @@ std::uint64_t mix(std::uint64_t h, std::uint64_t word) {
 
 }  // namespace
 
-std::uint64_t checksum64(std::span<const std::byte> bytes) {
-  // Two lanes, so the multiplies of neighbouring words overlap.
-  std::uint64_t a = 0x243F6A8885A308D3ull, b = 0x13198A2E03707344ull;
+// Blocks of 16 bytes, two lanes so that the multiplies of neighbouring words
+// overlap; the last, partial block is zero-padded; then the length.
+void Checksum64::update(std::span<const std::byte> bytes) {
+  total_ += bytes.size();
   std::size_t i = 0;
-  for (; i + 16 <= bytes.size(); i += 16) {
-    a = mix(a, load_le64(bytes.data() + i));
-    b = mix(b, load_le64(bytes.data() + i + 8));
+  if (pending_size_ > 0) {
+    const std::size_t n = std::min(bytes.size(), sizeof pending_ - pending_size_);
+    std::memcpy(pending_ + pending_size_, bytes.data(), n);
+    pending_size_ += n;
+    i = n;
+    if (pending_size_ < sizeof pending_) return;
+    a_ = mix(a_, load_le64(pending_));
+    b_ = mix(b_, load_le64(pending_ + 8));
+    pending_size_ = 0;
   }
+  for (; i + 16 <= bytes.size(); i += 16) {
+    a_ = mix(a_, load_le64(bytes.data() + i));
+    b_ = mix(b_, load_le64(bytes.data() + i + 8));
+  }
+  if (i < bytes.size()) {
+    pending_size_ = bytes.size() - i;
+    std::memcpy(pending_, bytes.data() + i, pending_size_);
+  }
+}
+
+std::uint64_t Checksum64::value() const {
   std::byte tail[16] = {};
-  if (bytes.size() > i) std::memcpy(tail, bytes.data() + i, bytes.size() - i);
-  a = mix(a, load_le64(tail));
-  b = mix(b, load_le64(tail + 8));
-  return mix(mix(a, b), static_cast<std::uint64_t>(bytes.size()));
+  std::memcpy(tail, pending_, pending_size_);
+  const std::uint64_t a = mix(a_, load_le64(tail));
+  const std::uint64_t b = mix(b_, load_le64(tail + 8));
+  return mix(mix(a, b), total_);
+}
+
+std::uint64_t checksum64(std::span<const std::byte> bytes) {
+  Checksum64 sum;
+  sum.update(bytes);
+  return sum.value();
 }
 
 }  // namespace kmodx

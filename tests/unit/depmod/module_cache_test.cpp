@@ -149,6 +149,47 @@ TEST_CASE("a new cache is the old one's bytes exactly when every module came fro
   CHECK_FALSE(cache->same_as(modules));
 }
 
+TEST_CASE("a cache extended from the old one keeps its tables and records, and reads back the same") {
+  test::TempDir dir;
+  auto modules = sample();
+  modules.pop_back();
+  const std::string first = serialize_module_cache(kSettings, modules);
+  auto old = ModuleCache::open(write_cache(dir, first), kSettings);
+  REQUIRE(old);
+  // b is taken from the old cache; a was read again (a new key) and gets a
+  // new name that the old tables lack.
+  for (ModuleRecord& m : modules) {
+    const FileKey k = *m.cache_key;
+    static_cast<ModuleContents&>(m) = {};
+    REQUIRE(old->fill(m.path, k, m));
+    m.cache_key = k;
+  }
+  modules[1].from_cache = true;
+  auto text = std::make_shared<std::deque<std::string>>();
+  modules[0].cache_key = key(9);
+  modules[0].aliases = {text->emplace_back("new-alias")};
+  modules[0].storage = text;
+  REQUIRE(old->mostly_used_by(modules));
+  const PendingFile file = module_cache_file(kSettings, modules, &*old);
+  CHECK(file.pieces.size() > 1);  // some bytes are the old file's
+  const std::string bytes = serialize_module_cache(kSettings, modules, &*old);
+  CHECK(bytes.size() > first.size());
+  CHECK(bytes.find(first.substr(first.find("printk") - 4, 10)) != std::string::npos);
+  old->release_lookups();
+  test::TempDir other;
+  auto reread = ModuleCache::open(write_cache(other, bytes), kSettings);
+  REQUIRE(reread);
+  ModuleContents a, b;
+  REQUIRE(reread->fill(modules[0].path, key(9), a));
+  CHECK(a.aliases == std::vector<std::string_view>{"new-alias"});
+  REQUIRE(a.exports.size() == 1);
+  CHECK(a.exports[0].name == "a_sym");
+  REQUIRE(reread->fill(modules[1].path, key(2), b));
+  CHECK(b.aliases == std::vector<std::string_view>{"pci:v00008086d*", "b-alias"});
+  REQUIRE(b.needs.size() == 2);
+  CHECK(b.needs[0].weak);
+}
+
 TEST_CASE("a cache made for another tree or prefix is not used") {
   test::TempDir dir;
   const std::string path = write_cache(dir, serialize_module_cache(kSettings, sample()));
