@@ -54,9 +54,10 @@ struct KMODX_API DepmodRequest {
   unsigned threads = 0;         ///< 0: one per CPU
   /// Reuse what an earlier run read from the modules that did not change,
   /// from the cache file `modules.kmodx-cache.bin` in the output directory,
-  /// and write that file with the outputs (Output::files only) when the
-  /// directory already held a cache or modules.dep: the first run over a
-  /// fresh tree (an initramfs, a package build) leaves none behind. The
+  /// and write that file with the outputs (Output::files of the whole tree,
+  /// not of `files`) when the directory already held a cache or
+  /// modules.dep: the first run over a fresh tree (an initramfs, a package
+  /// build) leaves none behind. The
   /// outputs are the same bytes either way. A cache that cannot be used is
   /// reported at Severity::notice with the reason, and the run reads every
   /// module. depmod(8) sets it unless --no-cache is given.

@@ -25,9 +25,10 @@ struct PendingFile {
   std::string name;
   std::string content;
   /// When not empty, the file is these pieces, back to back, instead of
-  /// `content`; they point into `content` or into what `keep` holds.
+  /// `content`; they point into what `keep` holds, so that a PendingFile
+  /// may be moved or copied freely.
   std::vector<std::span<const std::byte>> pieces;
-  std::shared_ptr<const void> keep;
+  std::vector<std::shared_ptr<const void>> keep;
 };
 
 enum class PublishOutcome {

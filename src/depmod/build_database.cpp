@@ -111,13 +111,16 @@ struct RunCache {
   bool write = false;      // publish a new cache with the outputs
   bool unchanged = false;  // the new cache would be the old one's bytes
   bool extend = false;     // the new cache keeps the old one's tables
+  CtimeFilesystems filesystems;
 
   RunCache(const DepmodRequest& request, const std::string& outdir, DiagnosticSink& sink)
       : path(outdir + "/" + std::string(kModuleCacheName)), settings{request.module_dir, request.symbol_prefix} {
     if (!request.use_cache) return;
     struct stat st {};
     const bool cache_exists = ::lstat(path.c_str(), &st) == 0;
-    write = request.output == DepmodRequest::Output::files &&
+    // Not for the files named on the command line: a cache of those alone
+    // would replace the whole tree's.
+    write = request.output == DepmodRequest::Output::files && request.files.empty() &&
             (cache_exists || ::access((outdir + "/modules.dep").c_str(), F_OK) == 0);
     // A directory of that name cannot be renamed over; the outputs still can.
     if (write && cache_exists && S_ISDIR(st.st_mode)) {
@@ -132,7 +135,7 @@ struct RunCache {
     sink.report(Severity::notice, path + ": not used, every module is read: " + opened.error().detail);
   }
 
-  CacheUse use() const { return CacheUse{old ? &*old : nullptr, write, racy_cutoff()}; }
+  CacheUse use() { return CacheUse{old ? &*old : nullptr, write, racy_cutoff(), &filesystems}; }
 
   void loaded(const std::vector<ModuleRecord>& modules, std::size_t from_cache, DiagnosticSink& sink) {
     if (!old) return;

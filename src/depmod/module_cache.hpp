@@ -10,10 +10,14 @@
 // with the index files (atomic_files.hpp: same lock, each file old or new).
 // A record is used only when the module's path and FileKey (device, inode,
 // size, mtime and ctime to the nanosecond, stat() just before reading) are
-// the same as when it was read. A file whose ctime is less than
+// the same as when it was read (statx(), asking a network filesystem's
+// server rather than its attribute cache). A file whose ctime is less than
 // kRacyMargin older than the start of the run that reads it is not
 // recorded: a second change within the same timestamp tick (1 s on some
-// filesystems) could not be told apart from the first.
+// filesystems) could not be told apart from the first. Nor is a file on a
+// filesystem where ctime is data rather than the time of the last change
+// (CtimeFilesystems: squashfs, erofs, iso9660 images). A run over the files
+// named on depmod's command line writes no cache.
 //
 // File format (version 1; integers in the byte order of the host that
 // wrote it, which the byte-order word identifies; a file of the other
@@ -43,11 +47,13 @@
 //   symbol is an index into its table.
 //
 // Reading checks all of it before any record is used: magic, version, byte
-// order, size, checksum, settings, every length and index against its
-// table and the file, and no path twice. Any failure means no
-// record is used (a full run), with the reason. The file is opened without
-// following a symlink and must be a regular file, so a FIFO, a directory or
-// a link to elsewhere is refused without blocking.
+// order, size (at most kMaxCacheSize), checksum, settings, every length and
+// index against its table and the file, and no path twice. Any failure
+// means no record is used (a full run), with the reason. The file is opened
+// without following a symlink and must be a regular file, so a FIFO, a
+// directory or a link to elsewhere is refused without blocking; it is read
+// into memory, not mapped, so that what was checked stays what is used even
+// if something rewrites the file in place meanwhile.
 //
 // Thread safety: a ModuleCache is immutable after open(); fill() may run on
 // any number of threads at once.
@@ -57,6 +63,7 @@
 #include <cstdint>
 #include <ctime>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -74,6 +81,10 @@ inline constexpr std::string_view kModuleCacheName = "modules.kmodx-cache.bin";
 inline constexpr std::uint32_t kModuleCacheVersion = 1;
 /// How much older than the run's start a file's ctime must be to be cached.
 inline constexpr std::chrono::seconds kRacyMargin{2};
+/// The largest cache file read: about 80,000 modules' worth (a real one is
+/// 800 bytes a module); a larger file is not read at all, so that a hostile
+/// one cannot make the tables it implies take gigabytes.
+inline constexpr std::size_t kMaxCacheSize = std::size_t{64} << 20;
 
 /// What must match for a cache's records to be used: a record made by
 /// another kmodx, for another module directory or another symbol prefix is
@@ -87,8 +98,29 @@ struct CacheSettings {
 /// The settings text stored in the header.
 std::string cache_settings_text(const CacheSettings& settings);
 
-/// The key of \p path now (stat(), following links); nullopt if it fails.
+/// The key of \p path now (statx(), following links, and asking a network
+/// filesystem's server rather than its attribute cache); nullopt if it
+/// fails.
 std::optional<FileKey> file_key(const std::string& path);
+
+/// Which filesystems stamp a file's ctime themselves at every change (ext4,
+/// xfs, btrfs, tmpfs, f2fs, overlayfs, NFS, ZFS, bcachefs, …): only there
+/// does an unchanged key prove an unchanged file. On the others ctime can
+/// be data (squashfs, erofs and iso9660 images carry it, and the next image
+/// can repeat it with the same inode numbers and sizes), so their modules
+/// are read every time and never recorded.
+///
+/// Thread safety: trusted() may be called from any number of threads.
+class CtimeFilesystems {
+ public:
+  /// Whether the filesystem of \p path, on device \p dev, is one of those;
+  /// statfs() once per device.
+  bool trusted(std::uint64_t dev, const std::string& path);
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::uint64_t, bool> known_;  // by device
+};
 
 /// The newest ctime a file may have to be recorded by a run that starts
 /// now: kRacyMargin before the kernel's coarse clock, which stamps files.
@@ -117,7 +149,7 @@ class ModuleCache {
   std::size_t string_count() const { return string_count_; }
   std::size_t symbol_count() const { return symbol_count_; }
   std::span<const std::byte> record_bytes(std::string_view path) const;
-  /// The mapped file, which the records filled from it share.
+  /// The file's bytes, which the records filled from it share.
   std::shared_ptr<const std::byte> data() const { return data_; }
   /// Whether the records of the from_cache modules of \p modules use at
   /// least three quarters of the strings and of the symbols.
@@ -149,8 +181,7 @@ class ModuleCache {
     std::size_t index;                // order in the file
     std::span<const std::byte> bytes;  // from its key to its end
   };
-  // The whole file, mapped (as libkmod maps the indexes); records filled
-  // from it share the mapping.
+  // The whole file, read; records filled from it share it.
   std::shared_ptr<const std::byte> data_;
   std::size_t size_ = 0;
   std::vector<std::string_view> strings_;

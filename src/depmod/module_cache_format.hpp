@@ -3,6 +3,9 @@
 // The byte-level pieces of the depmod cache file that its reader
 // (module_cache.cpp) and writer (module_cache_writer.cpp) share; the format
 // itself is documented in module_cache.hpp. Internal to depmod.
+//
+// Thread safety: Cursor and Writer are values used by one thread; the
+// functions keep no state.
 
 #include <cstddef>
 #include <cstdint>
@@ -72,6 +75,31 @@ inline FileKey read_key(Cursor& c) {
   return k;
 }
 
+// The lists of a record, in order: aliases, softdeps, weakdeps (string
+// indexes), exported symbols, needed symbols (symbol indexes, the latter
+// with kWeak).
+inline constexpr int kRecordLists = 5;
+inline constexpr int kExportList = 3, kNeedList = 4;
+
+// Walks one record after its key: on_path(string index), then for each list
+// on_count(list, n) and on_entry(list, value) n times; each returns false to
+// stop. False when the record runs past the cursor's end or a callback
+// stopped it.
+template <typename OnPath, typename OnCount, typename OnEntry>
+bool walk_record(Cursor& c, OnPath on_path, OnCount on_count, OnEntry on_entry) {
+  const auto path = c.get<std::uint32_t>();
+  if (!c.ok() || !on_path(path)) return false;
+  for (int list = 0; list < kRecordLists; ++list) {
+    const auto n = c.get<std::uint32_t>();
+    if (!c.ok() || !on_count(list, n)) return false;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const auto v = c.get<std::uint32_t>();
+      if (!c.ok() || !on_entry(list, v)) return false;
+    }
+  }
+  return true;
+}
+
 // Appends fixed-size values and strings to a string it does not own.
 class Writer {
  public:
@@ -89,5 +117,15 @@ class Writer {
  private:
   std::string& out_;
 };
+
+inline void write_key(Writer& w, const FileKey& k) {
+  w.put(k.dev);
+  w.put(k.ino);
+  w.put(k.size);
+  w.put(k.mtime_sec);
+  w.put(k.mtime_nsec);
+  w.put(k.ctime_sec);
+  w.put(k.ctime_nsec);
+}
 
 }  // namespace kmodx::depmod::cache_format

@@ -40,14 +40,7 @@ class Tables {
 
   // A record in the format of module_cache.hpp.
   void record(Writer& w, const ModuleRecord& m) {
-    const FileKey& k = *m.cache_key;
-    w.put(k.dev);
-    w.put(k.ino);
-    w.put(k.size);
-    w.put(k.mtime_sec);
-    w.put(k.mtime_nsec);
-    w.put(k.ctime_sec);
-    w.put(k.ctime_nsec);
+    write_key(w, *m.cache_key);
     w.put(string(m.path));
     for (const std::vector<std::string_view>* list : {&m.aliases, &m.softdeps, &m.weakdeps}) {
       w.put(static_cast<std::uint32_t>(list->size()));
@@ -87,13 +80,13 @@ class Tables {
 
 // The file as a list of pieces: bytes written here (kept in one string,
 // referred to by offset until it stops growing) and views into the old
-// cache's mapping, adjacent views joined.
+// cache's bytes, adjacent views joined.
 class Pieces {
  public:
-  std::string& own() { return own_; }
+  std::string& own() { return *own_; }
   // Marks what was appended to own() since the last call as the next piece.
   void take_own() {
-    const std::size_t end = own_.size();
+    const std::size_t end = own_->size();
     if (end == own_mark_) return;
     if (!segments_.empty() && segments_.back().ptr == nullptr) segments_.back().length += end - own_mark_;
     else segments_.push_back({nullptr, own_mark_, end - own_mark_});
@@ -108,23 +101,25 @@ class Pieces {
     else
       segments_.push_back({bytes.data(), 0, bytes.size()});
   }
-  // The pieces, once everything is written.
+  // The pieces, once everything is written, and the string they point
+  // into (it stays where it is: only the pointer to it moves).
   std::vector<std::span<const std::byte>> finish() {
     take_own();
     std::vector<std::span<const std::byte>> out;
     out.reserve(segments_.size());
-    const auto* own = reinterpret_cast<const std::byte*>(own_.data());
+    const auto* own = reinterpret_cast<const std::byte*>(own_->data());
     for (const Segment& s : segments_)
       if (s.length != 0) out.emplace_back(s.ptr != nullptr ? s.ptr : own + s.offset, s.length);
     return out;
   }
+  std::shared_ptr<std::string> own_storage() const { return own_; }
 
  private:
   struct Segment {
     const std::byte* ptr = nullptr;  // null: a range of own_
     std::size_t offset = 0, length = 0;
   };
-  std::string own_;
+  std::shared_ptr<std::string> own_ = std::make_shared<std::string>();
   std::size_t own_mark_ = 0;
   std::vector<Segment> segments_;
 };
@@ -174,10 +169,14 @@ PendingFile module_cache_file(const CacheSettings& settings, const std::vector<M
     else w.out().append(fresh_bytes, fresh_span[i].first, fresh_span[i].second);
   }
 
-  PendingFile file{std::string(kModuleCacheName), {}, pieces.finish(), old ? old->data() : nullptr};
+  PendingFile file;
+  file.name = std::string(kModuleCacheName);
+  file.pieces = pieces.finish();
+  file.keep.push_back(pieces.own_storage());
+  if (old != nullptr) file.keep.push_back(old->data());
   std::uint64_t size = 0;
   for (std::span<const std::byte> p : file.pieces) size += p.size();
-  // The header is the start of the first piece, in own: its size field
+  // The header is the start of the first piece, in own(): its size field
   // first, then the checksum over everything after the checksum field.
   std::string& own = pieces.own();
   std::memcpy(own.data() + kSizeAt, &size, sizeof size);
@@ -190,9 +189,6 @@ PendingFile module_cache_file(const CacheSettings& settings, const std::vector<M
   }
   const std::uint64_t checksum = sum.value();
   std::memcpy(own.data() + kChecksumAt, &checksum, sizeof checksum);
-  // The pieces' own bytes move with the string's buffer: the header alone
-  // is longer than any string kept inline.
-  file.content = std::move(own);
   return file;
 }
 

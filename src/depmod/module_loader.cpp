@@ -83,7 +83,9 @@ void load_or_reuse(ModuleRecord& module, const CacheUse& cache) {
     return;
   }
   load_module(module);
-  if (cache.record && key && !module.symbols_error && old_enough(*key, cache.cutoff)) module.cache_key = key;
+  if (cache.record && key && !module.symbols_error && old_enough(*key, cache.cutoff) &&
+      cache.filesystems->trusted(key->dev, module.path))
+    module.cache_key = key;
 }
 
 ModuleLoadQueue::ModuleLoadQueue(unsigned threads, CacheUse cache) : cache_(cache), pool_(threads) {}

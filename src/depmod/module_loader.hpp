@@ -26,6 +26,7 @@ struct CacheUse {
   const ModuleCache* cache = nullptr;  ///< records to reuse, if any
   bool record = false;                 ///< set cache_key for the next cache
   timespec cutoff{};                   ///< racy_cutoff() at the start of the run
+  CtimeFilesystems* filesystems = nullptr;  ///< where records may be made (required with record)
 };
 
 class ModuleLoadQueue {

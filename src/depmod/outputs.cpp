@@ -362,7 +362,9 @@ std::optional<OutputFailure> OutputRenderer::finish(const DependencyGraph& graph
   for (std::size_t i = 0; i < impl.jobs.size(); ++i) {
     impl.jobs[i].sink.replay(impl.state.sink);
     if (!impl.jobs[i].status) return index_failure(impl.jobs[i].status.error(), kOutputFiles[i].name);
-    files.push_back(PendingFile{std::string(kOutputFiles[i].name), std::move(impl.jobs[i].content)});
+    PendingFile& file = files.emplace_back();
+    file.name = kOutputFiles[i].name;
+    file.content = std::move(impl.jobs[i].content);
   }
   for (PendingFile& f : extra) files.push_back(std::move(f));
   auto published = publish_files(outdir, files, impl.state.sink);

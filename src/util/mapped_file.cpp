@@ -99,13 +99,13 @@ Result<std::string> read_text_file(const std::string& path, std::size_t limit) {
   return text;
 }
 
-Result<MappedFile> MappedFile::open(const std::string& path, Options options) {
-  auto file = RegularFile::open(path, options.links);
+Result<MappedFile> MappedFile::open(const std::string& path) {
+  auto file = RegularFile::open(path);
   if (!file) return std::move(file).take_error();
   MappedFile mapped;
   mapped.size_ = file->size();
   if (mapped.size_ > 0) {
-    void* p = mmap(nullptr, mapped.size_, PROT_READ, MAP_PRIVATE | (options.populate ? MAP_POPULATE : 0), file->fd(), 0);
+    void* p = mmap(nullptr, mapped.size_, PROT_READ, MAP_PRIVATE, file->fd(), 0);
     if (p == MAP_FAILED) {
       int err = errno;
       mapped.size_ = 0;

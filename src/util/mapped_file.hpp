@@ -66,13 +66,7 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
   ~MappedFile();
 
-  struct Options {
-    RegularFile::Links links = RegularFile::Links::follow;
-    /// Map every page at once (MAP_POPULATE): for files read whole.
-    bool populate = false;
-  };
-  static Result<MappedFile> open(const std::string& path, Options options);
-  static Result<MappedFile> open(const std::string& path) { return open(path, Options{}); }
+  static Result<MappedFile> open(const std::string& path);
 
   std::span<const std::byte> bytes() const { return {static_cast<const std::byte*>(data_), size_}; }
 
