@@ -24,8 +24,8 @@ std::string errno_text(int code) { return std::strerror(code); }
 class ModuleSearch {
  public:
   ModuleSearch(const std::string& dirname, const DepmodConfig& config, DiagnosticSink& sink,
-               const std::function<void(const std::string&)>& on_accepted)
-      : dirname_(dirname), config_(config), sink_(sink), on_accepted_(on_accepted) {}
+               const std::function<void(const std::string&)>& on_accepted, std::vector<std::string>* shadowed)
+      : dirname_(dirname), config_(config), sink_(sink), on_accepted_(on_accepted), shadowed_(shadowed) {}
 
   /// Walks one top directory; the errno when it cannot be opened.
   int walk_top(const std::string& path) {
@@ -187,8 +187,12 @@ class ModuleSearch {
       return;
     }
     const std::string_view new_stem = std::string_view(path).substr(0, base + module.name.size());
-    if (keep_old(*found_[it->second], new_stem)) return;
+    if (keep_old(*found_[it->second], new_stem)) {
+      if (shadowed_) shadowed_->push_back(module.path);
+      return;
+    }
     // kmod deletes the old module and adds the new one at the end.
+    if (shadowed_) shadowed_->push_back(found_[it->second]->path);
     if (on_accepted_) on_accepted_(module.path);
     found_[it->second].reset();
     it->second = found_.size();
@@ -199,6 +203,7 @@ class ModuleSearch {
   const DepmodConfig& config_;
   DiagnosticSink& sink_;
   const std::function<void(const std::string&)>& on_accepted_;
+  std::vector<std::string>* shadowed_;
   std::vector<std::optional<ModuleRecord>> found_;
   std::unordered_map<std::string, std::size_t> by_name_;
   std::vector<std::pair<dev_t, ino_t>> ancestors_;  // directories the walk is inside
@@ -208,8 +213,9 @@ class ModuleSearch {
 
 Result<std::vector<ModuleRecord>> find_modules(const std::string& dirname, const DepmodConfig& config,
                                               DiagnosticSink& sink,
-                                              const std::function<void(const std::string&)>& on_accepted) {
-  ModuleSearch search(dirname, config, sink, on_accepted);
+                                              const std::function<void(const std::string&)>& on_accepted,
+                                              std::vector<std::string>* shadowed) {
+  ModuleSearch search(dirname, config, sink, on_accepted, shadowed);
   if (int code = search.walk_top(dirname); code != 0)
     return make_error(code, "could not open directory " + dirname);
   // An external directory that cannot be walked is reported and skipped, as

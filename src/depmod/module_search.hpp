@@ -22,9 +22,12 @@ namespace kmodx::depmod {
 /// in discovery order; depmod orders it and reads the modules later.
 /// \p on_accepted, unless empty, is called with the path of every file as
 /// soon as it is taken (it may still be replaced by a later copy), so
-/// reading modules can start during the walk.
+/// reading modules can start during the walk. \p shadowed, unless null,
+/// receives the path of every file the priority rule set aside for another
+/// of the same name (`kmodx check` reports them).
 Result<std::vector<ModuleRecord>> find_modules(const std::string& dirname, const DepmodConfig& config,
                                               DiagnosticSink& sink,
-                                              const std::function<void(const std::string&)>& on_accepted = {});
+                                              const std::function<void(const std::string&)>& on_accepted = {},
+                                              std::vector<std::string>* shadowed = nullptr);
 
 }  // namespace kmodx::depmod

@@ -21,7 +21,7 @@ struct Tool {
   std::string_view help;
 };
 
-constexpr std::array<Tool, 9> kTools{{
+constexpr std::array<Tool, 10> kTools{{
     {"lsmod", &kmodx::tools::lsmod_main, "compat lsmod command"},
     {"rmmod", &kmodx::tools::rmmod_main, "compat rmmod command"},
     {"insmod", &kmodx::tools::insmod_main, "compat insmod command"},
@@ -34,6 +34,7 @@ constexpr std::array<Tool, 9> kTools{{
      "outputs the static-node information installed with the currently running kernel"},
     // kmod's multiplexer itself, as when run as `kmod`.
     {"kmod", &kmodx::tools::kmod_main, "kmod's command: help, list, static-nodes"},
+    {"check", &kmodx::tools::check_main, "verify a module tree the way the kernel would load it"},
 }};
 
 // Names that run a tool when they are the binary's name; the rest are only
@@ -60,6 +61,7 @@ void print_help(std::FILE* out) {
       "  help         show help message\n"
       "  list         list currently loaded modules\n"
       "  static-nodes outputs the static-node information installed with the currently running kernel\n"
+      "  check        verify a module tree the way the kernel would load it\n"
       "  depmod, modprobe, modinfo, insmod, rmmod, lsmod, kmod\n"
       "               run that tool (the same as calling it through its symlink)\n"
       "\n"

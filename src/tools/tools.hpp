@@ -20,5 +20,7 @@ int lsmod_main(std::string_view prog, int argc, char** argv);
 /// in help texts, argv[0] the name getopt's messages use.
 int kmod_main(std::string_view prog, int argc, char** argv);
 int static_nodes_main(std::string_view prog, int argc, char** argv);
+/// kmodx check: a module tree verified as the kernel would load it.
+int check_main(std::string_view prog, int argc, char** argv);
 
 }  // namespace kmodx::tools

@@ -45,22 +45,33 @@ Result<std::optional<std::string>> read_optional(const std::string& path) {
   return std::move(text).take_error();
 }
 
+// \p bad_lines: where a malformed line is recorded and skipped; without
+// it the first one is the error.
 Result<void> parse_symvers(std::string_view text, const std::string& file,
-                           std::unordered_map<std::string, KernelSymbol>& out) {
+                           std::unordered_map<std::string, KernelSymbol>& out,
+                           std::vector<std::string>* bad_lines = nullptr) {
   unsigned n = 0;
   for (std::string_view line : lines_of(text)) {
     ++n;
     if (line.empty()) continue;
+    std::optional<Error> bad;
     auto f = split_tabs(line);
-    if (f.size() < 4 || !f[0].starts_with("0x"))
-      return bad_line(file, n, "not a Module.symvers line: '" + std::string(line) + "'");
     std::uint64_t crc = 0;
-    auto [p, ec] = std::from_chars(f[0].data() + 2, f[0].data() + f[0].size(), crc, 16);
-    if (ec != std::errc() || p != f[0].data() + f[0].size())
-      return bad_line(file, n, "bad CRC '" + std::string(f[0]) + "'");
-    if (f[2] != "vmlinux") continue;
-    if (f[3] != "EXPORT_SYMBOL" && f[3] != "EXPORT_SYMBOL_GPL")
-      return bad_line(file, n, "unknown export type '" + std::string(f[3]) + "'");
+    if (f.size() < 4 || !f[0].starts_with("0x")) {
+      bad = bad_line(file, n, "not a Module.symvers line: '" + std::string(line) + "'");
+    } else if (auto [p, ec] = std::from_chars(f[0].data() + 2, f[0].data() + f[0].size(), crc, 16);
+               ec != std::errc() || p != f[0].data() + f[0].size()) {
+      bad = bad_line(file, n, "bad CRC '" + std::string(f[0]) + "'");
+    } else if (f[2] != "vmlinux") {
+      continue;
+    } else if (f[3] != "EXPORT_SYMBOL" && f[3] != "EXPORT_SYMBOL_GPL") {
+      bad = bad_line(file, n, "unknown export type '" + std::string(f[3]) + "'");
+    }
+    if (bad) {
+      if (bad_lines == nullptr) return std::move(*bad);
+      bad_lines->push_back(bad->detail);
+      continue;
+    }
     out[std::string(f[1])] = KernelSymbol{static_cast<std::uint32_t>(crc), f[3] == "EXPORT_SYMBOL_GPL",
                                           f.size() > 4 ? std::string(f[4]) : std::string()};
   }
@@ -139,6 +150,32 @@ Result<SimKernel> SimKernel::load(const SimStateDir& state, const std::string& m
       if (words.size() >= 2 && words[0] == "alias" && words[1].starts_with("symbol:"))
         k.module_symbols_.emplace(words[1].substr(7));
     }
+  }
+  return k;
+}
+
+Result<SimKernel> SimKernel::from_exports(const std::string& release, const std::string& file, bool system_map,
+                                          std::vector<std::string>& bad_lines) {
+  SimKernel k;
+  k.release_ = release;
+  k.source_ = system_map ? Source::system_map : Source::state_symvers;
+  k.source_file_ = file;
+  auto text = read_text_file(file);
+  if (!text) return std::move(text).take_error();
+  if (!system_map) {
+    (void)parse_symvers(*text, file, k.symbols_, &bad_lines);
+    return k;
+  }
+  unsigned n = 0;
+  for (std::string_view line : lines_of(*text)) {
+    ++n;
+    auto words = split_words(line);
+    if (words.empty()) continue;
+    if (words.size() < 3) {
+      bad_lines.push_back(bad_line(file, n, "not a System.map line: '" + std::string(line) + "'").detail);
+      continue;
+    }
+    k.symbols_.emplace(std::string(words[2]), KernelSymbol{});
   }
   return k;
 }

@@ -26,6 +26,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "kmodx/result.hpp"
 #include "loader/sim/sim_state.hpp"
@@ -43,6 +44,13 @@ class SimKernel {
   /// Reads everything above; malformed input files are EBADMSG naming the
   /// file and line.
   static Result<SimKernel> load(const SimStateDir& state, const std::string& module_dir);
+
+  /// The kernel of `kmodx check`: release \p release, exports from one
+  /// Module.symvers (or System.map when \p system_map) file. Malformed
+  /// lines are skipped and described in \p bad_lines; an unreadable file is
+  /// the error.
+  static Result<SimKernel> from_exports(const std::string& release, const std::string& file, bool system_map,
+                                        std::vector<std::string>& bad_lines);
 
   const std::string& release() const { return release_; }
   bool force_load() const { return force_load_; }

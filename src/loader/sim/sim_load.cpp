@@ -19,13 +19,6 @@
 namespace kmodx::loader {
 namespace {
 
-// include/linux/license.h license_is_gpl_compatible().
-bool license_is_gpl_compatible(std::string_view license) {
-  static constexpr std::string_view kGpl[] = {"GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL",
-                                              "Dual MIT/GPL", "Dual MPL/GPL"};
-  return std::find(std::begin(kGpl), std::end(kGpl), license) != std::end(kGpl);
-}
-
 // Module taint letters in the kernel's bit order (kernel/panic.c
 // taint_flags[], the entries with module = true).
 constexpr std::string_view kTaintOrder = "PFCOEKXTN";

@@ -2,6 +2,7 @@
 // Reading a module image for the simulated kernel (see sim_module_scan.hpp).
 #include "loader/sim/sim_module_scan.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <set>
@@ -89,6 +90,12 @@ Result<SymtabFacts> scan_elf(const elf::ElfView<ELFT>& view) {
 
 }  // namespace
 
+bool license_is_gpl_compatible(std::string_view license) {
+  static constexpr std::string_view kGpl[] = {"GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL",
+                                              "Dual MIT/GPL", "Dual MPL/GPL"};
+  return std::find(std::begin(kGpl), std::end(kGpl), license) != std::end(kGpl);
+}
+
 Result<ScannedModule> scan_module(std::span<const std::byte> image, const std::string& path) {
   auto enoexec = [&](const Error& e) { return make_error(ENOEXEC, e.detail); };
   auto elf = ModuleElf::parse(image, path);
@@ -106,6 +113,10 @@ Result<ScannedModule> scan_module(std::span<const std::byte> image, const std::s
       else if (e.key == "intree") m.intree = true;
       else if (e.key == "staging") m.staging = true;
       else if (e.key == "import_ns") m.import_ns.emplace_back(e.value);
+      else if (e.key == "firmware") m.firmware.emplace_back(e.value);
+      else if (e.key == "softdep") m.softdeps.emplace_back(e.value);
+      else if (e.key == "weakdep") m.weakdeps.emplace_back(e.value);
+      else if (e.key == "alias") m.aliases.emplace_back(e.value);
       else if (e.key == "parmtype") {
         auto colon = e.value.find(':');
         if (colon == std::string_view::npos) continue;

@@ -25,6 +25,7 @@
 // the page size (4096).
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <span>
 #include <string>
 #include <vector>
@@ -48,6 +49,11 @@ struct ScannedModule {
   bool intree = false;
   bool staging = false;
   std::vector<std::string> import_ns;
+  // Not used by a load; what `kmodx check` looks at around it.
+  std::vector<std::string> firmware;  ///< firmware= values
+  std::vector<std::string> softdeps;  ///< softdep= values ("pre: a b post: c")
+  std::vector<std::string> weakdeps;  ///< weakdep= values (module names)
+  std::vector<std::string> aliases;   ///< alias= values
   std::vector<ParamSpec> params;
   std::vector<SimExport> exports;
   std::vector<UndefinedSymbol> undefined;
@@ -56,6 +62,10 @@ struct ScannedModule {
   bool has_exit = false;
   long core_size = 0;
 };
+
+/// include/linux/license.h license_is_gpl_compatible(): whether a module
+/// of this licence may use GPL-only exports (and does not taint with P).
+bool license_is_gpl_compatible(std::string_view license);
 
 /// Parses \p image (decompressed) of the file \p path. ENOEXEC for anything
 /// that is not a valid ELF relocatable (what the kernel's ELF validity check
