@@ -62,7 +62,10 @@ Result<void> SimBackend::remove(std::string_view name, bool force) {
   }
 
   std::vector<std::string> log;
-  if (forced) log.push_back(m->name + ": forced removal: kernel tainted (R)");
+  if (forced) {
+    log.push_back(m->name + ": forced removal: kernel tainted (R)");
+    state->tainted |= 1UL << taint_bit('R');  // TAINT_FORCED_RMMOD
+  }
   std::erase_if(state->modules, [&](const SimModule& x) { return x.name == name; });
   dir_.log(log);
   return dir_.save(*state, *busy);

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <algorithm>
 #include <filesystem>
 
 #include "loader/sim/sim_util.hpp"
@@ -78,6 +79,24 @@ Result<void> parse_symvers(std::string_view text, const std::string& file,
   return {};
 }
 
+// Every file of <state>/keys, in name order: PEM or DER certificates.
+Result<crypto::KeyRing> load_keys(const std::string& dir) {
+  crypto::KeyRing ring;
+  std::error_code ec;
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+    if (entry.is_regular_file(ec)) files.push_back(entry.path());
+  if (ec && ec != std::errc::no_such_file_or_directory) return make_error(ec.value(), dir + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  for (const std::string& file : files) {
+    auto text = read_text_file(file);
+    if (!text) return std::move(text).take_error();
+    auto added = ring.add_certificates(std::as_bytes(std::span(*text)), file);
+    if (!added) return std::move(added).take_error();
+  }
+  return ring;
+}
+
 }  // namespace
 
 Result<SimKernel> SimKernel::load(const SimStateDir& state, const std::string& module_dir) {
@@ -103,11 +122,23 @@ Result<SimKernel> SimKernel::load(const SimStateDir& state, const std::string& m
       std::string_view w = words[0];
       std::size_t eq = w.find('=');
       std::string_view key = w.substr(0, eq), value = eq == std::string_view::npos ? "" : w.substr(eq + 1);
-      if (words.size() != 1 || (value != "y" && value != "n") ||
-          (key != "module_force_load" && key != "module_force_unload"))
-        return bad_line(state.file("config"), n, "expected module_force_load=y|n or module_force_unload=y|n");
-      (key == "module_force_load" ? k.force_load_ : k.force_unload_) = value == "y";
+      bool* flag = key == "module_force_load"     ? &k.force_load_
+                   : key == "module_force_unload" ? &k.force_unload_
+                   : key == "module_sig"          ? &k.module_sig_
+                   : key == "sig_enforce"         ? &k.sig_enforce_
+                                                  : nullptr;
+      if (words.size() != 1 || (value != "y" && value != "n") || flag == nullptr)
+        return bad_line(state.file("config"), n,
+                        "expected module_force_load=, module_force_unload=, module_sig= or sig_enforce= y|n");
+      *flag = value == "y";
     }
+  }
+  // module.sig_enforce=1 needs CONFIG_MODULE_SIG.
+  if (k.sig_enforce_) k.module_sig_ = true;
+  if (k.module_sig_) {
+    auto keys = load_keys(state.file("keys"));
+    if (!keys) return std::move(keys).take_error();
+    k.keys_ = std::make_shared<const crypto::KeyRing>(std::move(*keys));
   }
 
   struct Candidate {
@@ -220,7 +251,8 @@ std::string SimKernel::exports_description() const {
 std::string SimKernel::describe() const {
   return "release " + release_ + "\nvermagic " + (vermagic_ ? *vermagic_ : release_ + " (first word only)") + "\n" +
          exports_description() + "\nmodule_force_load=" + (force_load_ ? "y" : "n") +
-         "\nmodule_force_unload=" + (force_unload_ ? "y" : "n") + "\n";
+         "\nmodule_force_unload=" + (force_unload_ ? "y" : "n") + "\nmodule_sig=" + (module_sig_ ? "y" : "n") +
+         "\nsig_enforce=" + (sig_enforce_ ? "y" : "n") + "\nkeys " + std::to_string(keys_ ? keys_->size() : 0) + "\n";
 }
 
 }  // namespace kmodx::loader

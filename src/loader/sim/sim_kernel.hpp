@@ -17,17 +17,24 @@
 // Module.symvers line: `0xCRC<TAB>symbol<TAB>module<TAB>EXPORT_SYMBOL[_GPL]
 // [<TAB>namespace]`.
 //
+// Signatures: <state>/config's module_sig=y (CONFIG_MODULE_SIG) makes every
+// load check the module's signature against the certificates in
+// <state>/keys/ (one or more PEM or DER files); sig_enforce=y (the kernel's
+// module.sig_enforce=1) refuses a module without a valid one.
+//
 // Vermagic: <state>/vermagic when present (compared like the kernel's
 // same_magic(): whole string, or everything after the first word when the
 // module has modversions); otherwise any vermagic whose first word is the
 // release (the base name of the module directory).
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "crypto/module_signature.hpp"
 #include "kmodx/result.hpp"
 #include "loader/sim/sim_state.hpp"
 
@@ -55,6 +62,12 @@ class SimKernel {
   const std::string& release() const { return release_; }
   bool force_load() const { return force_load_; }
   bool force_unload() const { return force_unload_; }
+  /// CONFIG_MODULE_SIG: signatures are checked (and a module without a
+  /// valid one taints E); sig_enforce: such a module is refused.
+  bool module_sig() const { return module_sig_; }
+  bool sig_enforce() const { return sig_enforce_; }
+  /// The trusted keys (<state>/keys/*), when module_sig().
+  const crypto::KeyRing* keys() const { return keys_.get(); }
 
   /// The kernel's own export of \p name, or nullptr.
   const KernelSymbol* find(const std::string& name) const;
@@ -79,6 +92,9 @@ class SimKernel {
   std::optional<std::string> vermagic_;
   bool force_load_ = true;
   bool force_unload_ = true;
+  bool module_sig_ = false;
+  bool sig_enforce_ = false;
+  std::shared_ptr<const crypto::KeyRing> keys_;
   std::unordered_map<std::string, KernelSymbol> symbols_;
   std::unordered_set<std::string> module_symbols_;  // builtin set: what modules export
   KernelSymbol builtin_symbol_;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "crypto/module_signature.hpp"
 #include "kmodx/module_image.hpp"
 #include "loader/sim/sim_backend.hpp"
 #include "loader/sim/sim_kernel.hpp"
@@ -19,15 +20,11 @@
 namespace kmodx::loader {
 namespace {
 
-// Module taint letters in the kernel's bit order (kernel/panic.c
-// taint_flags[], the entries with module = true).
-constexpr std::string_view kTaintOrder = "PFCOEKXTN";
-
-void add_taint(std::string& taint, char flag) {
+void add_module_taint(std::string& taint, char flag) {
   if (taint.find(flag) != std::string::npos) return;
   taint += flag;
   std::sort(taint.begin(), taint.end(),
-            [](char a, char b) { return kTaintOrder.find(a) < kTaintOrder.find(b); });
+            [](char a, char b) { return kModuleTaintOrder.find(a) < kModuleTaintOrder.find(b); });
 }
 
 // Where an exported symbol was found: the kernel (owner == nullptr) or a
@@ -66,17 +63,54 @@ struct LoadContext {
   const ScannedModule& mod;
   const SimKernel& kernel;
   bool force_load;
+  unsigned long tainted;  // the kernel's mask, as this load leaves it
   std::string taint;
   std::vector<std::string> log;
+
+  // add_taint_module(): the module's flag and the kernel's bit.
+  void add_taint(char flag) {
+    add_module_taint(taint, flag);
+    tainted |= 1UL << taint_bit(flag);
+  }
+  // test_taint()
+  bool kernel_tainted(char flag) const { return (tainted & (1UL << taint_bit(flag))) != 0; }
 
   // try_to_force_load(): CONFIG_MODULE_FORCE_LOAD taints, else ENOEXEC.
   bool try_to_force_load(const std::string& reason) {
     if (!force_load) return false;
     if (taint.find('F') == std::string::npos) log.push_back(mod.name + ": " + reason + ": kernel tainted.");
-    add_taint(taint, 'F');
+    add_taint('F');
     return true;
   }
 };
+
+// module_sig_check() (kernel/module/signing.c): nullopt when the load goes
+// on (sig_ok says whether the signature verified), else the error. A bad
+// signature is refused even without sig_enforce; a missing one, or one
+// whose key or crypto the kernel lacks, only with it.
+std::optional<Error> module_sig_check(const SimKernel& kernel, const InsertRequest& request,
+                                      std::span<const std::byte> image, bool& sig_ok,
+                                      std::vector<std::string>& log) {
+  sig_ok = false;
+  if (!kernel.module_sig()) return std::nullopt;
+  // A module with its version information removed is not what was signed.
+  const bool mangled = request.ignore_modversions || request.ignore_vermagic;
+  crypto::SignatureCheck sig;
+  sig.kernel_errno = ENODATA;
+  if (!mangled) sig = crypto::verify_module_signature(image, *kernel.keys());
+  const char* reason = nullptr;
+  switch (sig.status) {
+    case crypto::SignatureStatus::ok: sig_ok = true; return std::nullopt;
+    case crypto::SignatureStatus::unsigned_module: reason = "unsigned module"; break;
+    case crypto::SignatureStatus::unsupported: reason = "module with unsupported crypto"; break;
+    case crypto::SignatureStatus::unknown_key: reason = "module with unavailable key"; break;
+    case crypto::SignatureStatus::bad:
+      return make_error(sig.kernel_errno, request.path + ": " + sig.detail);
+  }
+  if (!kernel.sig_enforce()) return std::nullopt;
+  log.push_back(std::string("Loading of ") + reason + " is rejected");
+  return make_error(EKEYREJECTED, request.path + ": " + reason + " (sig_enforce=y)");
+}
 
 Error fail(int code, const LoadContext& ctx, const std::string& what) {
   std::string detail = what;
@@ -139,16 +173,27 @@ Result<void> SimBackend::insert_checked(const InsertRequest& request, bool& wait
 
   auto image = ModuleImage::open(request.path);
   if (!image) return std::move(image).take_error();
+  bool sig_ok = false;
+  std::vector<std::string> sig_log;
+  if (auto refused = module_sig_check(*kernel, request, image->bytes(), sig_ok, sig_log)) {
+    dir_.log(sig_log);
+    return std::move(*refused);
+  }
   auto scanned = scan_module(image->bytes(), request.path);
   if (!scanned) {
     dir_.log({scanned.error().detail});
     return std::move(scanned).take_error();
   }
   const ScannedModule& mod = *scanned;
-  LoadContext ctx{mod, *kernel, kernel->force_load(), "", {}};
+  LoadContext ctx{mod, *kernel, kernel->force_load(), state->tainted, "", {}};
   auto failed = [&](int code, const std::string& what) {
     if (std::find(ctx.log.begin(), ctx.log.end(), what) == ctx.log.end()) ctx.log.push_back(what);
     dir_.log(ctx.log);
+    // What the load tainted stays tainted, as in the kernel.
+    if (ctx.tainted != state->tainted) {
+      state->tainted = ctx.tainted;
+      (void)dir_.save(*state, *busy);
+    }
     return fail(code, ctx, what);
   };
 
@@ -163,19 +208,21 @@ Result<void> SimBackend::insert_checked(const InsertRequest& request, bool& wait
   } else if (std::string expected; !kernel->vermagic_ok(*mod.vermagic, has_versions, expected)) {
     return failed(ENOEXEC, mod.name + ": version magic '" + *mod.vermagic + "' should be '" + expected + "'");
   }
+  // set_license() and the out-of-tree taint say so only while the kernel
+  // is not tainted that way yet.
   const std::string license = mod.license.value_or("unspecified");
   if (!license_is_gpl_compatible(license)) {
-    ctx.log.push_back(mod.name + ": module license '" + license + "' taints kernel.");
-    add_taint(ctx.taint, 'P');
+    if (!ctx.kernel_tainted('P')) ctx.log.push_back(mod.name + ": module license '" + license + "' taints kernel.");
+    ctx.add_taint('P');
   }
   if (!mod.intree) {
-    ctx.log.push_back(mod.name + ": loading out-of-tree module taints kernel.");
-    add_taint(ctx.taint, 'O');
+    if (!ctx.kernel_tainted('O')) ctx.log.push_back(mod.name + ": loading out-of-tree module taints kernel.");
+    ctx.add_taint('O');
   }
   if (mod.staging) {
     ctx.log.push_back(mod.name +
                       ": module is from the staging directory, the quality is unknown, you have been warned.");
-    add_taint(ctx.taint, 'C');
+    ctx.add_taint('C');
   }
 
   // add_unformed_module()
@@ -185,6 +232,15 @@ Result<void> SimBackend::insert_checked(const InsertRequest& request, bool& wait
       return {};
     }
     return failed(EEXIST, mod.name + ": already loaded");
+  }
+
+  // CONFIG_MODULE_SIG: a module whose signature did not verify taints E
+  // (pr_notice_once: the first such module says so).
+  if (kernel->module_sig() && !sig_ok) {
+    if (!ctx.kernel_tainted('E'))
+      ctx.log.push_back(mod.name +
+                        ": module verification failed: signature and/or required key missing - tainting kernel");
+    ctx.add_taint('E');
   }
 
   // simplify_symbols() -> resolve_symbol() for each undefined symbol.
@@ -214,7 +270,7 @@ Result<void> SimBackend::insert_checked(const InsertRequest& request, bool& wait
         } else if (ctx.taint.find('P') == std::string::npos) {
           ctx.log.push_back(mod.name + ": module uses symbols " + u.name + " from proprietary module " +
                             found->owner->name + ", inheriting taint.");
-          add_taint(ctx.taint, 'P');
+          ctx.add_taint('P');
         }
       }
       // check_version(): only when the exporter has a CRC.
@@ -295,6 +351,7 @@ Result<void> SimBackend::insert_checked(const InsertRequest& request, bool& wait
   live.has_init = mod.has_init;
   live.has_exit = mod.has_exit;
   live.taint = ctx.taint;
+  state->tainted = ctx.tainted;
   live.uses = std::move(uses);
   live.params = std::move(params.values);
   live.exports = mod.exports;

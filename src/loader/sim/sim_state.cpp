@@ -180,10 +180,18 @@ std::optional<std::string> sim_decode(std::string_view text) {
   return out;
 }
 
+int taint_bit(char letter) {
+  // include/linux/panic.h: TAINT_PROPRIETARY_MODULE 0 ... TAINT_TEST 18.
+  static constexpr std::string_view kLetters = "PFSRMBUDAWCIOELKXTN";
+  const std::size_t i = kLetters.find(letter);
+  return i == std::string_view::npos ? -1 : static_cast<int>(i);
+}
+
 Result<SimState> parse_sim_state(std::string_view text, const std::string& file) {
   SimState state;
   unsigned line_no = 0;
   bool header_seen = false;
+  bool tainted_seen = false;
   auto bad = [&](const std::string& what) {
     return make_error(EBADMSG, file + ":" + std::to_string(line_no) + ": corrupt simulated kernel state: " + what);
   };
@@ -196,6 +204,13 @@ Result<SimState> parse_sim_state(std::string_view text, const std::string& file)
       continue;
     }
     auto words = split(line, ' ');
+    if (words.size() == 2 && words[0] == "tainted" && state.modules.empty() && !tainted_seen) {
+      auto [p, ec] = std::from_chars(words[1].data(), words[1].data() + words[1].size(), state.tainted);
+      if (ec != std::errc() || p != words[1].data() + words[1].size() || words[1].empty())
+        return bad("bad taint mask '" + std::string(words[1]) + "'");
+      tainted_seen = true;
+      continue;
+    }
     if (words.size() < 2 || words[0] != "module") return bad("expected 'module NAME ...'");
     SimModule m;
     m.name = words[1];
@@ -221,6 +236,7 @@ Result<SimState> parse_sim_state(std::string_view text, const std::string& file)
 
 std::string render_sim_state(const SimState& state) {
   std::string out = std::string(kHeader) + "\n";
+  if (state.tainted != 0) out += "tainted " + std::to_string(state.tainted) + "\n";
   for (const SimModule& m : state.modules) {
     out += "module " + m.name + " path=" + sim_encode(m.path) + " size=" + std::to_string(m.size) +
            " init=" + (m.has_init ? "1" : "0") + " exit=" + (m.has_exit ? "1" : "0");
@@ -371,6 +387,10 @@ Result<void> SimStateDir::render_views(const SimState& state,
   fs::create_directories(file("proc"), ec);
   if (ec) return make_error(ec.value(), file("proc") + ": " + ec.message());
   if (auto ok = write_file_atomic(file("proc/modules"), proc); !ok) return ok;
+  fs::create_directories(file("proc/sys/kernel"), ec);
+  if (ec) return make_error(ec.value(), file("proc/sys/kernel") + ": " + ec.message());
+  if (auto ok = write_file_atomic(file("proc/sys/kernel/tainted"), std::to_string(state.tainted) + "\n"); !ok)
+    return ok;
 
   // sys/ is rebuilt beside the old one and swapped in, so a reader sees a
   // whole tree (or, for an instant, none).

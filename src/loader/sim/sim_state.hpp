@@ -34,11 +34,16 @@
 //                         count in refcnt but are not holders
 //   <state>/config        lines `key=value`: module_force_load=y|n and
 //                         module_force_unload=y|n (CONFIG_MODULE_FORCE_*,
-//                         both y by default)
+//                         both y by default), module_sig=y|n and
+//                         sig_enforce=y|n (both n by default; see
+//                         sim_kernel.hpp)
+//   <state>/keys/         certificates the simulated kernel trusts
+//   <state>/proc/sys/kernel/tainted  rendered view: the kernel's taint
+//                         mask, decimal
 //
 // Grammar of <state>/modules ('#' lines and empty lines are ignored):
 //
-//   file    := "kmodx-sim-state 1" NL { module NL }
+//   file    := "kmodx-sim-state 1" NL [ "tainted" SP mask NL ] { module NL }
 //   module  := "module" SP name { SP key "=" value }
 //   key     := path | size | init | exit | taint | uses | params | exports | state
 //
@@ -51,6 +56,11 @@
 //   exports=<sym>:<crc>:<g|->:<ns>,...  crc is hex or empty (no CRC), g marks
 //                         a GPL-only export, ns the namespace (may be empty)
 //   state=coming          its init function is still running (no key: live)
+//
+// mask is the kernel's taint mask in decimal (include/linux/panic.h bits:
+// P 0, F 1, R 3, C 10, O 12, E 13, ...): what every load and forced removal
+// has tainted since the state began, loaded or not (the kernel never
+// clears it). No line: 0.
 //
 // <enc> is the text with every byte outside [A-Za-z0-9_./+@-] written as %XX,
 // so values never contain SP, ',', ':' or '='. Modules are listed most
@@ -94,12 +104,20 @@ struct SimModule {
 /// The whole simulated module list, most recently loaded first.
 struct SimState {
   std::vector<SimModule> modules;
+  unsigned long tainted = 0;  ///< the kernel's taint mask
 
   SimModule* find(std::string_view name);
   const SimModule* find(std::string_view name) const;
   /// Modules whose `uses` lists \p name, in list order.
   std::vector<std::string> holders_of(std::string_view name) const;
 };
+
+/// The bit of a taint letter in the kernel's mask (include/linux/panic.h
+/// TAINT_*), or -1 for a letter the kernel does not have.
+int taint_bit(char letter);
+/// The module taint letters in the kernel's order (kernel/panic.c
+/// taint_flags[], those with module = true).
+inline constexpr std::string_view kModuleTaintOrder = "PFCOEKXTN";
 
 /// Percent-encoding of the grammar above.
 std::string sim_encode(std::string_view text);
