@@ -65,20 +65,15 @@ void apply_check_baseline(CheckReport& report, const CheckBaseline& old) {
                 [&](const CheckFinding& f) { return known.contains({f.module, f.kind, f.subject}); });
   std::set<std::string> provided;
   for (const auto& [pattern, module] : report.aliases) provided.insert(pattern);
+  // Gone aliases are tree-wide: their module may not exist any more.
+  std::set<std::string> reported;
   std::vector<CheckFinding> gone;
   for (const auto& [pattern, module] : old.aliases)
-    if (!provided.contains(pattern))
-      gone.push_back({module, "", "alias-gone", CheckSeverity::warning, pattern,
+    if (!provided.contains(pattern) && reported.insert(pattern).second)
+      gone.push_back({"", "", "alias-gone", CheckSeverity::warning, pattern,
                       "alias " + pattern + " of the earlier tree's " + module + " is provided by no module now"});
-  // Gone aliases are tree-wide: their module may not exist any more.
-  std::sort(gone.begin(), gone.end(), [](const CheckFinding& a, const CheckFinding& b) {
-    return std::tie(a.module, a.subject) < std::tie(b.module, b.subject);
-  });
-  gone.erase(std::unique(gone.begin(), gone.end(),
-                         [](const CheckFinding& a, const CheckFinding& b) {
-                           return a.module == b.module && a.subject == b.subject;
-                         }),
-             gone.end());
+  std::sort(gone.begin(), gone.end(),
+            [](const CheckFinding& a, const CheckFinding& b) { return a.subject < b.subject; });
   report.findings.insert(report.findings.end(), gone.begin(), gone.end());
 }
 

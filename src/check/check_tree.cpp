@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -33,6 +34,22 @@ bool is_file(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+// Text from an input file, for a message: bytes outside printable ASCII as
+// \xNN, so that a binary file's line cannot garble a terminal.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[5];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
 void input_error(CheckContext& ctx, DiagnosticSink& sink, const std::string& what) {
   sink.report(Severity::error, what);
   ++ctx.input_errors;
@@ -53,7 +70,11 @@ void load_kernel(CheckContext& ctx, DiagnosticSink& sink) {
   std::vector<std::string> bad_lines;
   auto kernel = loader::SimKernel::from_exports(req.release, file, system_map, bad_lines);
   if (!kernel) return input_error(ctx, sink, file + ": " + std::strerror(kernel.error().code));
-  for (const std::string& line : bad_lines) input_error(ctx, sink, line + " (line skipped)");
+  for (const std::string& line : bad_lines) input_error(ctx, sink, printable(line) + " (line skipped)");
+  // A file of no symbols would make every import unknown: it is no export
+  // table, and the kernel's side is left unchecked.
+  if (kernel->symbol_count() == 0)
+    return input_error(ctx, sink, file + ": no kernel exports in it: the symbols the kernel must provide are not checked");
   ctx.kernel.emplace(std::move(*kernel));
 }
 

@@ -19,7 +19,7 @@ kmodx=$(realpath "$1")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 man=$(cd "$here/../../man" && pwd)
 completions=$(cd "$here/../../completions" && pwd)
-tools="depmod modprobe modinfo insmod rmmod lsmod"
+tools="depmod modprobe modinfo insmod rmmod lsmod check"
 pass=0 fail=0
 # Words prepended to modprobe's command line would change what is parsed.
 unset MODPROBE_OPTIONS
@@ -50,8 +50,11 @@ for page in "$man"/*.[58]; do
 		fail=$((fail + 1)); echo "FAIL: $(basename "$page") renders with warnings:"; echo "$warnings"; fi
 done
 
+# The page of a tool: kmodx's own commands have kmodx-<tool>.8.
+page_of() { if [ "$1" = check ]; then echo "$man/kmodx-$1.8"; else echo "$man/$1.8"; fi; }
+
 for tool in $tools; do
-	page=$man/$tool.8
+	page=$(page_of "$tool")
 	[ -f "$page" ] || { fail=$((fail + 1)); echo "FAIL: no man page for $tool"; continue; }
 	# The page's text with groff's escaped hyphens made plain, without comments.
 	text=$(grep -v '^\.\\"' "$page" | sed 's/\\-/-/g; s/\\f[BIRP]//g')
@@ -59,14 +62,14 @@ for tool in $tools; do
 	options=$(help_options <<<"$help")
 	for opt in $options; do
 		if has_option "$opt" <<<"$text"; then pass=$((pass + 1)); else
-			fail=$((fail + 1)); echo "FAIL: $tool --help lists $opt, man/$tool.8 does not"; fi
+			fail=$((fail + 1)); echo "FAIL: $tool --help lists $opt, man/$(basename "$page") does not"; fi
 	done
 
 	# The other way round: what the page documents, the tool takes.
 	documented=$(grep -oE -- '--[A-Za-z0-9][A-Za-z0-9-]*' <<<"$text" | sort -u)
 	for opt in $documented; do
 		if has_option "$opt" <<<"$help" || accepted "$tool" "$opt"; then pass=$((pass + 1)); else
-			fail=$((fail + 1)); echo "FAIL: man/$tool.8 documents $opt, which $tool does not accept"; fi
+			fail=$((fail + 1)); echo "FAIL: man/$(basename "$page") documents $opt, which $tool does not accept"; fi
 	done
 done
 

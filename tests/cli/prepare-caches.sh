@@ -13,4 +13,5 @@ trap 'rm -rf "$work"' EXIT
 bash "$repo/tests/fixtures/build-fixtures.sh" --no-depmod "$work/fx" >/dev/null
 bash "$here/debian-tree.sh" >/dev/null
 bash "$here/debian-full-trees.sh" >/dev/null
+bash "$here/debian-headers.sh" >/dev/null
 echo "caches ready"

@@ -159,8 +159,35 @@ run_side() { # SIDE TOOLDIR PARALLEL
 	fi
 }
 
+# The taint probe, before anything else is loaded (the kernel's first-time
+# messages and its taint mask): an unsigned in-tree module, then an
+# out-of-tree one (also unsigned), loaded with busybox's insmod; the host
+# gives the simulated kernel the same files and compares (run-vm-tests.sh,
+# taint_compare). Lines: tainted-before, then per module "load FILE rc=N",
+# "proc NAME (FLAGS)|-", "taint NAME FLAGS", "tainted MASK" and the new
+# kernel messages about taints and signatures as "dmesg TEXT".
+taint_probe() {
+	echo "KMODXVM-TAINT-BEGIN"
+	echo "tainted-before $(cat /proc/sys/kernel/tainted)"
+	for fm in taint-unsigned.ko:dummy taint-oot.ko:kx_chain_c; do
+		f=${fm%%:*} m=${fm#*:}
+		n0=$(dmesg | wc -l)
+		busybox insmod "$DATA/$f" 2>/dev/null
+		echo "load $f rc=$?"
+		col=-
+		while read -r n _ _ _ _ _ t; do [ "$n" = "$m" ] && col=${t:--}; done </proc/modules
+		echo "proc $m $col"
+		v=; read -r v <"/sys/module/$m/taint" 2>/dev/null; echo "taint $m $v"
+		echo "tainted $(cat /proc/sys/kernel/tainted)"
+		dmesg | tail -n +$((n0 + 1)) | sed 's/^\[[^]]*\] //' | grep -E 'taint|verification|rejected' | sed 's/^/dmesg /'
+	done
+	busybox rmmod kx_chain_c dummy 2>/dev/null
+	echo "KMODXVM-TAINT-END"
+}
+
 mkdir -p /etc/modprobe.d
 : >/tmp/times
+taint_probe
 run_side kmod /opt/kmod/sbin ""
 run_side kmodx /opt/kmodx/sbin --parallel=4
 while read -r side what t0 t1; do

@@ -301,6 +301,15 @@ build_kernel() { # META -> $kwork/{vmlinuz,kernel.cpio,kver}
 	zstd -q -19 -k "$data/dummy.ko"
 	gzip -n -9 -k "$data/dummy.ko"
 	xz --check=crc32 --lzma2=dict=1MiB -c "$fx/chain/kx_chain_c.ko" >"$data/kx_chain_c.ko.xz"
+	# the taint probe (guest-init.sh): dummy without its signature, and a
+	# fixture (out of tree, never signed)
+	perl -0777 -e '
+		local $/; my $d = <STDIN>; my $m = "~Module signature appended~\n";
+		substr($d, -length $m) eq $m or die "not signed\n";
+		my $len = unpack("N", substr($d, -length($m) - 4, 4));
+		print substr($d, 0, length($d) - length($m) - 12 - $len);' <"$data/dummy.ko" >"$data/taint-unsigned.ko" ||
+		die "$kver: cannot strip the signature of dummy.ko"
+	cp "$fx/chain/kx_chain_c.ko" "$data/taint-oot.ko"
 	zstd -q -19 -c "$fx/chain/kx_chain_b.ko" >"$data/kx_chain_b.ko.zst"
 	# a wrong vermagic, same length: the kernel compares the part after the
 	# release when modversions are on, so change "mod_unload"
@@ -427,6 +436,46 @@ compare() {
 	echo "=== $kv: ${#step_names[@]} steps: $n_same equal, $n_decl as declared, $n_diff different, ${#missing[@]} missing"
 }
 
+# taint_compare KWORK: the guest's taint probe (guest-init.sh) against the
+# simulated kernel given the same module files: taint column, taint file,
+# taint mask and messages must be the same.
+taint_compare() {
+	local kw=$1 kv state f rc n0 m col
+	kv=$(cat "$kw/kver")
+	sed -n '/^KMODXVM-TAINT-BEGIN$/,/^KMODXVM-TAINT-END$/{/^KMODXVM-/d;p}' "$kw/console.log" >"$kw/taint.kernel"
+	[ -s "$kw/taint.kernel" ] || { fail "$kv: no taint probe in the console log"; return; }
+	state=$kw/taint-sim
+	rm -rf "$state"
+	mkdir -p "$state"
+	echo module_sig=y >"$state/config"
+	echo "$kw/root/lib/modules/$kv" >"$state/module-dir"
+	{
+		echo "tainted-before 0"
+		while read -r what f rc; do
+			[ "$what" = load ] || continue
+			m=$(awk -v f="$f" '$1 == "load" && $2 == f { getline; print $2; exit }' "$kw/taint.kernel")
+			n0=0
+			[ ! -f "$state/dmesg" ] || n0=$(wc -l <"$state/dmesg")
+			rc=0
+			"$kmodx" insmod --backend=sim:"$state" "$kw/root/vm/data/$f" 2>/dev/null || rc=$?
+			echo "load $f rc=$rc"
+			col=-
+			while read -r n _ _ _ _ _ t; do [ "$n" = "$m" ] && col=${t:--}; done <"$state/proc/modules"
+			echo "proc $m $col"
+			echo "taint $m $(cat "$state/sys/module/$m/taint" 2>/dev/null)"
+			echo "tainted $(cat "$state/proc/sys/kernel/tainted")"
+			[ ! -f "$state/dmesg" ] || tail -n +$((n0 + 1)) "$state/dmesg" | { grep -E 'taint|verification|rejected' || true; } | sed 's/^/dmesg /'
+		done <"$kw/taint.kernel"
+	} >"$kw/taint.sim"
+	if cmp -s "$kw/taint.kernel" "$kw/taint.sim"; then
+		echo "=== $kv: taint probe: the simulated kernel taints as the kernel does ($(grep -c '^load' "$kw/taint.kernel") loads)"
+		if [ "$verbose" = 1 ]; then sed 's/^/  /' "$kw/taint.kernel"; fi
+	else
+		fail "$kv: taint probe: the kernel and the simulated kernel differ:"
+		diff -u --label kernel --label sim "$kw/taint.kernel" "$kw/taint.sim" | sed 's/^/    /' || true
+	fi
+}
+
 # ---------------------------------------------------------------- main
 kworks=()
 if [ -n "$recompare" ]; then
@@ -447,7 +496,10 @@ else
 	done
 	wait
 fi
-for kw in "${kworks[@]}"; do compare "$kw"; done
+for kw in "${kworks[@]}"; do
+	compare "$kw"
+	[ "$selftest" = 1 ] || taint_compare "$kw"
+done
 echo "=== total $(elapsed "$t_start")s$([ "$selftest" = 1 ] && echo " (selftest: kmod 30 on both sides)")"
 if [ "$failures" -ne 0 ]; then
 	keep=1

@@ -69,6 +69,8 @@ class SimKernel {
   /// The trusted keys (<state>/keys/*), when module_sig().
   const crypto::KeyRing* keys() const { return keys_.get(); }
 
+  /// How many symbols the export table holds (0 for the builtin set).
+  std::size_t symbol_count() const { return symbols_.size(); }
   /// The kernel's own export of \p name, or nullptr.
   const KernelSymbol* find(const std::string& name) const;
   /// True for the builtin set (4. above), where module exports are looked up
