@@ -16,6 +16,7 @@
 ///   namespace-not-imported, crc-mismatch, vermagic, no-license,
 ///   dependency-missing, softdep-missing, weakdep-missing, shadowed,
 ///   order-entry-missing, not-in-order, builtin-has-file, stale-index,
+///   index-error,
 ///   firmware-missing, unsigned, unknown-key, bad-signature, weak-digest,
 ///   unsupported-signature, alias-gone.
 ///

@@ -206,7 +206,7 @@ void check_modules(CheckContext& ctx) {
     }
     const loader::ScannedModule& s = *m.scanned;
     if (!s.vermagic) {
-      ctx.add(m, "vermagic", CheckSeverity::error, "", "no vermagic: the kernel refuses it (bad vermagic)");
+      ctx.add(m, "vermagic", CheckSeverity::error, "", "no vermagic: the kernel refuses it (bad vermagic) unless forced");
     } else if (std::string_view(*s.vermagic).substr(0, s.vermagic->find(' ')) != ctx.request.release) {
       ctx.add(m, "vermagic", CheckSeverity::error, *s.vermagic,
               "version magic '" + *s.vermagic + "' does not match release " + ctx.request.release);

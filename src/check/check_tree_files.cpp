@@ -121,9 +121,11 @@ void check_indexes(CheckContext& ctx, DiagnosticSink& sink) {
   auto built = build_module_database(request, quiet);
   std::error_code ec;
   if (!built) {
-    sink.report(Severity::error, "cannot compute the index files of " + ctx.request.module_dir + ": " +
-                                     built.error().detail);
-    ++ctx.input_errors;
+    // What the tree holds, not how it was asked: a finding.
+    std::string why = built.error().detail.empty() ? std::strerror(built.error().code) : built.error().detail;
+    std::replace_if(why.begin(), why.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 ||
+                                                                static_cast<unsigned char>(c) >= 0x7f; }, '?');
+    ctx.add_tree("index-error", CheckSeverity::error, "", "depmod cannot index this tree: " + why);
     std::filesystem::remove_all(outdir, ec);
     return;
   }

@@ -67,7 +67,8 @@ FIELDS = ('module', 'file', 'kind', 'severity', 'subject')
 KINDS = {'module-unreadable', 'unknown-symbol', 'gpl-only-symbol', 'namespace-not-imported', 'crc-mismatch',
          'vermagic', 'no-license', 'dependency-missing', 'softdep-missing', 'weakdep-missing', 'shadowed',
          'order-entry-missing', 'not-in-order', 'builtin-has-file', 'stale-index', 'firmware-missing',
-         'unsigned', 'unknown-key', 'bad-signature', 'weak-digest', 'alias-gone'}
+         'unsigned', 'unknown-key', 'bad-signature', 'weak-digest', 'alias-gone', 'index-error',
+         'unsupported-signature'}
 SIGNATURE_KINDS = {'unsigned', 'unknown-key', 'bad-signature', 'weak-digest'}
 # Never in a clean, freshly indexed distribution tree.
 CLEAN_FORBIDDEN = {'unknown-symbol', 'gpl-only-symbol', 'namespace-not-imported', 'crc-mismatch', 'vermagic',
