@@ -25,6 +25,7 @@
 /// functions are pure.
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -54,6 +55,10 @@ struct KMODX_API CheckRequest {
   std::string kernel_image;                ///< vmlinux or bzImage with built-in certificates
   bool require_signed = false;             ///< unsigned is an error, also without keys
   unsigned threads = 0;                    ///< 0: one per CPU
+  /// Called with "inputs" (kernel exports and keys), "search", "read",
+  /// "modules" (the per-module checks), "tree" and "report" as each phase
+  /// ends (for timing).
+  std::function<void(const char* phase)> phase_done;
 };
 
 enum class CheckSeverity { error, warning };

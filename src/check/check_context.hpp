@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "crypto/module_signature.hpp"
+#include "depmod/module_record.hpp"
 #include "kmodx/check.hpp"
 #include "loader/sim/sim_kernel.hpp"
 #include "loader/sim/sim_module_scan.hpp"
@@ -30,6 +31,8 @@ struct ModuleFacts {
   std::optional<loader::ScannedModule> scanned;  ///< nullopt: unreadable
   std::string unreadable;                        ///< why, when scanned is nullopt
   std::optional<crypto::SignatureCheck> signature;  ///< when signatures are checked
+  /// What depmod reads from it, for the stale-index check (whole-tree runs).
+  std::optional<depmod::ModuleContents> contents;
 };
 
 struct CheckContext {
@@ -60,8 +63,10 @@ void scan_modules(CheckContext& ctx, unsigned threads);
 /// softdep/weakdep targets.
 void check_modules(CheckContext& ctx);
 
-/// Tree-wide findings: modules.dep, modules.order, modules.builtin and the
-/// index files against what depmod writes now. Whole-tree runs only.
+/// Tree-wide findings: modules.dep, modules.order, modules.builtin, and the
+/// index files against what depmod writes now: the whole tree indexed into
+/// a scratch directory from what scan_modules() read (ModuleFacts::contents;
+/// a module it did not read, depmod reads). Whole-tree runs only.
 void check_tree_files(CheckContext& ctx, DiagnosticSink& sink);
 
 }  // namespace kmodx::check

@@ -148,36 +148,44 @@ std::vector<std::string> softdep_targets(const std::string& value) {
 // module name, or an alias of a module or of built-in code.
 class DependencyTargets {
  public:
-  explicit DependencyTargets(const CheckContext& ctx) : ctx_(ctx) {
-    auto add = [&](const std::string& pattern) {
-      auto normal = alias_normalize(pattern);
-      if (!normal) return;
-      if (normal->find_first_of("*?[") == std::string::npos) exact_.insert(*normal);
-      else patterns_.push_back(*normal);
-    };
-    for (const ModuleFacts& m : ctx.modules)
-      if (m.scanned)
-        for (const std::string& a : m.scanned->aliases) add(a);
-    for (const std::string& a : ctx.builtin_aliases) add(a);
-  }
+  explicit DependencyTargets(const CheckContext& ctx) : ctx_(ctx) {}
 
-  bool known(const std::string& target) const {
+  bool known(const std::string& target) {
     const std::string name = modname_normalize(target);
     if (ctx_.by_name.contains(name) || ctx_.builtin.contains(name)) return true;
     auto alias = alias_normalize(target);
     if (!alias) return false;
+    collect_aliases();
     if (exact_.contains(*alias)) return true;
     return std::any_of(patterns_.begin(), patterns_.end(),
                        [&](const std::string& p) { return ::fnmatch(p.c_str(), alias->c_str(), 0) == 0; });
   }
 
  private:
+  // Only a target that is no module name needs the aliases (a few on a
+  // distribution's tree): they are gathered the first time.
+  void collect_aliases() {
+    if (collected_) return;
+    collected_ = true;
+    auto add = [&](const std::string& pattern) {
+      auto normal = alias_normalize(pattern);
+      if (!normal) return;
+      if (normal->find_first_of("*?[") == std::string::npos) exact_.insert(*normal);
+      else patterns_.push_back(*normal);
+    };
+    for (const ModuleFacts& m : ctx_.modules)
+      if (m.scanned)
+        for (const std::string& a : m.scanned->aliases) add(a);
+    for (const std::string& a : ctx_.builtin_aliases) add(a);
+  }
+
   const CheckContext& ctx_;
+  bool collected_ = false;
   std::unordered_set<std::string> exact_;
   std::vector<std::string> patterns_;
 };
 
-void check_soft_dependencies(CheckContext& ctx, const ModuleFacts& m, const DependencyTargets& targets) {
+void check_soft_dependencies(CheckContext& ctx, const ModuleFacts& m, DependencyTargets& targets) {
   auto known = [&](const std::string& target) { return targets.known(target); };
   std::set<std::string> reported;
   for (const std::string& value : m.scanned->softdeps)
@@ -197,7 +205,7 @@ void check_soft_dependencies(CheckContext& ctx, const ModuleFacts& m, const Depe
 void check_modules(CheckContext& ctx) {
   const auto exports = module_exports(ctx);
   FirmwareLookup firmware(ctx.request.firmware_dirs);
-  const DependencyTargets targets(ctx);
+  DependencyTargets targets(ctx);
   for (const ModuleFacts& m : ctx.modules) {
     if (!m.target) continue;
     if (!m.scanned) {

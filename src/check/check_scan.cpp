@@ -4,6 +4,7 @@
 // kernel reads it, and its signature verified, on the pool's threads. Each
 // task writes only its own module.
 #include "check/check_context.hpp"
+#include "depmod/module_loader.hpp"
 #include "kmodx/module_image.hpp"
 #include "util/thread_pool.hpp"
 
@@ -19,8 +20,11 @@ void scan_one(ModuleFacts& m, const CheckContext& ctx) {
   auto image = ModuleImage::open(m.path, options);
   if (!image) {
     m.unreadable = image.error().detail;
+    // depmod reads it again and reports it as it does.
     return;
   }
+  // depmod's view of the same bytes, for the stale-index check.
+  if (ctx.request.targets.empty()) depmod::read_module_contents(image->bytes(), m.path, m.contents.emplace());
   auto scanned = loader::scan_module(image->bytes(), m.path);
   if (!scanned) {
     m.unreadable = scanned.error().detail;

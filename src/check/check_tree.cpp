@@ -106,6 +106,16 @@ std::string relative_file(const std::string& module_dir, const std::string& path
   return path;
 }
 
+ModuleFacts module_facts(std::string name, std::string path, std::string file, bool target, bool in_tree) {
+  ModuleFacts m;
+  m.name = std::move(name);
+  m.path = std::move(path);
+  m.file = std::move(file);
+  m.target = target;
+  m.in_tree = in_tree;
+  return m;
+}
+
 // The files and directories of CheckRequest::targets, as module paths.
 Result<std::vector<std::string>> target_files(const std::vector<std::string>& targets) {
   std::vector<std::string> out;
@@ -151,7 +161,7 @@ Result<void> add_targets(CheckContext& ctx) {
       same->target = true;
       continue;
     }
-    ctx.modules.push_back({*name, path, relative_file(ctx.request.module_dir, path), true, false, {}, {}, {}});
+    ctx.modules.push_back(module_facts(*name, path, relative_file(ctx.request.module_dir, path), true, false));
   }
   return {};
 }
@@ -197,9 +207,13 @@ Result<CheckReport> check_module_tree(const CheckRequest& request, DiagnosticSin
   if (!S_ISDIR(st.st_mode))
     return make_error(ENOTDIR, "cannot open module directory " + request.module_dir + ": " + std::strerror(ENOTDIR));
 
+  auto phase = [&](const char* name) {
+    if (request.phase_done) request.phase_done(name);
+  };
   CheckContext ctx{request, {}, {}, {}, {}, {}, {}, {}, 0};
   load_kernel(ctx, sink);
   load_keys(ctx, sink);
+  phase("inputs");
 
   depmod::DepmodConfig config = depmod::load_depmod_config(
       request.config_paths.empty() ? depmod::default_depmod_config_paths() : request.config_paths, request.release,
@@ -209,15 +223,17 @@ Result<CheckReport> check_module_tree(const CheckRequest& request, DiagnosticSin
   if (!found) return make_error(found.error().code, "cannot search " + request.module_dir + ": " +
                                                         std::strerror(found.error().code));
   for (depmod::ModuleRecord& r : *found)
-    ctx.modules.push_back({r.name, r.path, relative_file(request.module_dir, r.path), request.targets.empty(), true,
-                           {}, {}, {}});
+    ctx.modules.push_back(
+        module_facts(r.name, r.path, relative_file(request.module_dir, r.path), request.targets.empty(), true));
   if (auto added = add_targets(ctx); !added) return std::move(added).take_error();
   std::sort(ctx.modules.begin(), ctx.modules.end(),
             [](const ModuleFacts& a, const ModuleFacts& b) { return a.file < b.file; });
   for (std::size_t i = 0; i < ctx.modules.size(); ++i) ctx.by_name.emplace(ctx.modules[i].name, i);
   load_builtin(ctx);
+  phase("search");
 
   scan_modules(ctx, request.threads);
+  phase("read");
   check_modules(ctx);
   for (const std::string& path : shadowed) {
     auto name = path_to_modname(path);
@@ -228,7 +244,11 @@ Result<CheckReport> check_module_tree(const CheckRequest& request, DiagnosticSin
     ctx.add(winner, "shadowed", CheckSeverity::warning, file,
             file + " has the same module name and is shadowed by " + winner.file + " (depmod.d search order)");
   }
-  if (request.targets.empty()) check_tree_files(ctx, sink);
+  phase("modules");
+  if (request.targets.empty()) {
+    check_tree_files(ctx, sink);
+    phase("tree");
+  }
 
   CheckReport report;
   report.release = request.release;
@@ -243,6 +263,7 @@ Result<CheckReport> check_module_tree(const CheckRequest& request, DiagnosticSin
       for (const std::string& alias : m.scanned->aliases) report.aliases.emplace_back(alias, m.name);
   }
   std::sort(report.aliases.begin(), report.aliases.end());
+  phase("report");
   return report;
 }
 

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "check/check_context.hpp"
+#include "depmod/build_database.hpp"
 #include "depmod/text_inputs.hpp"
 #include "kmodx/depmod.hpp"
 #include "util/mapped_file.hpp"
@@ -97,50 +98,70 @@ void check_modules_order(CheckContext& ctx) {
       ctx.add(m, "not-in-order", CheckSeverity::warning, "", "modules.order does not name " + m.file);
 }
 
-// depmod run now into a directory of its own, its files compared with the
-// tree's.
-void check_indexes(CheckContext& ctx, DiagnosticSink& sink) {
+// What depmod wrote (outdir, removed here), or why it could not: error with
+// outdir set is the tree's fault (a finding), without it the scratch
+// directory could not be made.
+struct IndexBuild {
+  std::string outdir;
+  std::string error;
+};
+
+// depmod over the whole tree into a scratch directory, from what check read.
+IndexBuild build_indexes(const CheckContext& ctx) {
+  IndexBuild build;
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/kmodx-check-XXXXXX";
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
   if (::mkdtemp(buf.data()) == nullptr) {
-    sink.report(Severity::error, "cannot create a directory for the index check in " + pattern + ": " +
-                                     std::strerror(errno));
-    ++ctx.input_errors;
-    return;
+    build.error = "cannot create a directory for the index check in " + pattern + ": " + std::strerror(errno);
+    return build;
   }
-  const std::string outdir = buf.data();
+  build.outdir = buf.data();
+  depmod::PreloadedContents preloaded;
+  for (const ModuleFacts& m : ctx.modules)
+    if (m.contents) preloaded.emplace(m.path, *m.contents);
   DepmodRequest request;
   request.module_dir = ctx.request.module_dir;
-  request.output_dir = outdir;
+  request.output_dir = build.outdir;
   request.kernel_version = ctx.request.release;
   request.config_paths = ctx.request.config_paths;
   request.threads = ctx.request.threads;
-  NullSink quiet;
-  auto built = build_module_database(request, quiet);
+  NullSink quiet;  // its warnings are check's findings
+  if (auto built = depmod::build_module_database(request, quiet, &preloaded); !built)
+    build.error = built.error().detail.empty() ? std::strerror(built.error().code) : built.error().detail;
+  return build;
+}
+
+// The scratch directory's files compared with the tree's.
+void compare_indexes(CheckContext& ctx, DiagnosticSink& sink, IndexBuild build) {
+  if (!build.error.empty() && build.outdir.empty()) {
+    sink.report(Severity::error, build.error);
+    ++ctx.input_errors;
+    return;
+  }
   std::error_code ec;
-  if (!built) {
+  if (!build.error.empty()) {
     // What the tree holds, not how it was asked: a finding.
-    std::string why = built.error().detail.empty() ? std::strerror(built.error().code) : built.error().detail;
+    std::string why = build.error;
     std::replace_if(why.begin(), why.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 ||
                                                                 static_cast<unsigned char>(c) >= 0x7f; }, '?');
     ctx.add_tree("index-error", CheckSeverity::error, "", "depmod cannot index this tree: " + why);
-    std::filesystem::remove_all(outdir, ec);
+    std::filesystem::remove_all(build.outdir, ec);
     return;
   }
   std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(outdir, ec)) names.push_back(entry.path().filename());
+  for (const auto& entry : std::filesystem::directory_iterator(build.outdir, ec)) names.push_back(entry.path().filename());
   std::sort(names.begin(), names.end());
   for (const std::string& name : names) {
-    auto want = read_text_file(outdir + "/" + name, std::size_t{1} << 30);
+    auto want = read_text_file(build.outdir + "/" + name, std::size_t{1} << 30);
     auto have = read_text_file(ctx.request.module_dir + "/" + name, std::size_t{1} << 30);
     if (want && have && *want == *have) continue;
     ctx.add_tree("stale-index", CheckSeverity::error, name,
                  have ? name + " differs from what depmod writes now: run depmod " + ctx.request.release
                       : name + " is missing: run depmod " + ctx.request.release);
   }
-  std::filesystem::remove_all(outdir, ec);
+  std::filesystem::remove_all(build.outdir, ec);
 }
 
 }  // namespace
@@ -152,7 +173,7 @@ void check_tree_files(CheckContext& ctx, DiagnosticSink& sink) {
     if (m.target && ctx.builtin.contains(m.name))
       ctx.add(m, "builtin-has-file", CheckSeverity::warning, "",
               m.name + " is built into the kernel (modules.builtin): this file is never loaded");
-  check_indexes(ctx, sink);
+  compare_indexes(ctx, sink, build_indexes(ctx));
 }
 
 }  // namespace kmodx::check

@@ -97,9 +97,12 @@ Result<std::size_t> KeyRing::add_kernel_image(std::span<const std::byte> bytes, 
       return make_error(EBADMSG, file + ": the bzImage payload is not xz, gzip or zstd data");
     OpenOptions options;
     options.max_decompressed_size = std::uint64_t{1} << 30;
-    auto image = ModuleImage::from_bytes(*payload, file, options);
-    // kbuild appends the uncompressed size (4 bytes) to the compressed data.
-    if (!image && payload->size() > 4) image = ModuleImage::from_bytes(payload->first(payload->size() - 4), file, options);
+    // kbuild appends the uncompressed size (4 bytes) to the compressed data
+    // (size_append), which the decoders take for the start of a damaged
+    // second stream: the payload without them first, then whole.
+    auto image = payload->size() > 4 ? ModuleImage::from_bytes(payload->first(payload->size() - 4), file, options)
+                                     : ModuleImage::from_bytes(*payload, file, options);
+    if (!image && payload->size() > 4) image = ModuleImage::from_bytes(*payload, file, options);
     if (!image) return make_error(EBADMSG, file + ": cannot decompress the kernel: " + image.error().detail);
     decoded.emplace(std::move(*image));
     vmlinux = decoded->bytes();

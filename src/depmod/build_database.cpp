@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/depmod_config.hpp"
+#include "depmod/build_database.hpp"
 #include "depmod/dep_graph.hpp"
 #include "depmod/module_array.hpp"
 #include "depmod/module_cache.hpp"
@@ -166,6 +167,11 @@ void print(const DepmodRequest& request, std::string_view text) {
 }  // namespace
 
 Result<DepmodOutcome> build_module_database(const DepmodRequest& request, DiagnosticSink& sink) {
+  return depmod::build_module_database(request, sink, nullptr);
+}
+
+Result<DepmodOutcome> depmod::build_module_database(const DepmodRequest& request, DiagnosticSink& sink,
+                                                    const PreloadedContents* preloaded) {
   DepmodOutcome outcome;
   outcome.data = {new DepmodData(request.symbol_prefix), &delete_data};
   DepmodData& data = *outcome.data;
@@ -176,7 +182,9 @@ Result<DepmodOutcome> build_module_database(const DepmodRequest& request, Diagno
   RunCache cache(request, outdir, sink);
   if (request.use_cache) phase(request, "cache");
   // Reading starts while the tree is still walked (module_loader.hpp).
-  ModuleLoadQueue loads(request.threads, cache.use());
+  CacheUse use = cache.use();
+  use.preloaded = preloaded;
+  ModuleLoadQueue loads(request.threads, use);
   if (request.files.empty()) {
     DepmodConfig config = load_depmod_config(
         request.config_paths.empty() ? default_depmod_config_paths() : request.config_paths, request.kernel_version,

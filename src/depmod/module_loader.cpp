@@ -46,7 +46,11 @@ void load_module(ModuleRecord& module) {
     module.symbols_error = std::move(image).take_error();
     return;
   }
-  auto elf = ModuleElf::parse(image->bytes(), module.path);
+  read_module_contents(image->bytes(), module.path, module);
+}
+
+void read_module_contents(std::span<const std::byte> image, const std::string& path, ModuleContents& module) {
+  auto elf = ModuleElf::parse(image, path);
   if (!elf) {
     module.symbols_error = std::move(elf).take_error();
     return;
@@ -71,6 +75,12 @@ void load_module(ModuleRecord& module) {
 }
 
 void load_or_reuse(ModuleRecord& module, const CacheUse& cache) {
+  if (cache.preloaded != nullptr) {
+    if (auto it = cache.preloaded->find(module.path); it != cache.preloaded->end()) {
+      static_cast<ModuleContents&>(module) = it->second;
+      return;
+    }
+  }
   if (!cache.record && cache.cache == nullptr) {
     load_module(module);
     return;

@@ -11,6 +11,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -27,6 +28,9 @@ struct CacheUse {
   bool record = false;                 ///< set cache_key for the next cache
   timespec cutoff{};                   ///< racy_cutoff() at the start of the run
   CtimeFilesystems* filesystems = nullptr;  ///< where records may be made (required with record)
+  /// Contents the caller has read already (kmodx check reads every module
+  /// for itself), by path: taken instead of opening the file.
+  const PreloadedContents* preloaded = nullptr;
 };
 
 class ModuleLoadQueue {
@@ -62,6 +66,10 @@ class ModuleLoadQueue {
 
 /// Reads one module: fills the loaded fields of \p module from its path.
 void load_module(ModuleRecord& module);
+
+/// The same from the (decompressed) image of the file \p path, already in
+/// memory: what a caller that reads modules anyway hands to depmod.
+void read_module_contents(std::span<const std::byte> image, const std::string& path, ModuleContents& module);
 
 /// load_module(), or the module's record in \p cache when its file is
 /// unchanged; sets cache_key as \p cache asks.

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "kmodx/result.hpp"
@@ -59,6 +60,10 @@ struct ModuleContents {
   bool from_cache = false;  ///< taken from the cache, the file not opened
   std::shared_ptr<const void> storage;  ///< what the views point into
 };
+
+/// Module contents read by a caller before the run, by module path as the
+/// walk finds it (build_database.hpp).
+using PreloadedContents = std::unordered_map<std::string, ModuleContents>;
 
 struct ModuleRecord : ModuleContents {
   std::string name;                    ///< normalised module name

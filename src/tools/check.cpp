@@ -10,6 +10,7 @@
 #include "kmodx/check.hpp"
 #include "tools/cli.hpp"
 #include "tools/log.hpp"
+#include "tools/phase_timer.hpp"
 #include "tools/tools.hpp"
 #include "util/file_writes.hpp"
 #include "util/mapped_file.hpp"
@@ -149,7 +150,10 @@ int check_main(std::string_view prog, int argc, char** argv) {
     old = std::move(*parsed);
   }
 
+  PhaseTimer timer;
+  request.phase_done = [&](const char* phase) { timer.mark(phase); };
   auto report = check_module_tree(request, log);
+  timer.mark("return");
   if (!report) {
     log.error(report.error().detail);
     return kExitUsage;

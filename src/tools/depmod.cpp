@@ -17,6 +17,7 @@
 #include "tools/cli.hpp"
 #include "tools/depmod_help.hpp"
 #include "tools/log.hpp"
+#include "tools/phase_timer.hpp"
 #include "tools/progress_line.hpp"
 #include "tools/tools.hpp"
 
@@ -134,22 +135,6 @@ bool looks_like_version(const std::string& s) {
   std::_Exit(code);
 }
 
-// KMODX_TIMING=1 prints how long each phase took, for benchmarking.
-class PhaseTimer {
- public:
-  PhaseTimer() : enabled_(std::getenv("KMODX_TIMING") != nullptr), last_(std::chrono::steady_clock::now()) {}
-  void mark(const char* phase) {
-    if (!enabled_) return;
-    auto now = std::chrono::steady_clock::now();
-    std::fprintf(stderr, "timing: %-8s %7.1f ms\n", phase,
-                 std::chrono::duration<double, std::milli>(now - last_).count());
-    last_ = now;
-  }
-
- private:
-  bool enabled_;
-  std::chrono::steady_clock::time_point last_;
-};
 
 }  // namespace
 
