@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "check/check_context.hpp"
 #include "kmodx/check.hpp"
 #include "util/json_reader.hpp"
 
@@ -72,9 +73,8 @@ void apply_check_baseline(CheckReport& report, const CheckBaseline& old) {
     if (!provided.contains(pattern) && reported.insert(pattern).second)
       gone.push_back({"", "", "alias-gone", CheckSeverity::warning, pattern,
                       "alias " + pattern + " of the earlier tree's " + module + " is provided by no module now"});
-  std::sort(gone.begin(), gone.end(),
-            [](const CheckFinding& a, const CheckFinding& b) { return a.subject < b.subject; });
   report.findings.insert(report.findings.end(), gone.begin(), gone.end());
+  std::stable_sort(report.findings.begin(), report.findings.end(), check::finding_order);
 }
 
 }  // namespace kmodx

@@ -55,6 +55,10 @@ struct CheckContext {
   bool checks_signatures() const { return !keys.empty() || request.require_signed; }
 };
 
+/// The report's order (CheckReport::findings): by file, tree-wide findings
+/// last, then kind, subject and message.
+bool finding_order(const CheckFinding& a, const CheckFinding& b);
+
 /// Reads every module of ctx.modules on \p threads threads.
 void scan_modules(CheckContext& ctx, unsigned threads);
 

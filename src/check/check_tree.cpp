@@ -189,6 +189,8 @@ void load_builtin(CheckContext& ctx) {
   }
 }
 
+}  // namespace
+
 bool finding_order(const CheckFinding& a, const CheckFinding& b) {
   // Tree-wide findings (no file) last.
   if (a.file.empty() != b.file.empty()) return b.file.empty();
@@ -196,7 +198,6 @@ bool finding_order(const CheckFinding& a, const CheckFinding& b) {
          std::tie(b.file, b.module, b.kind, b.subject, b.message);
 }
 
-}  // namespace
 }  // namespace check
 
 Result<CheckReport> check_module_tree(const CheckRequest& request, DiagnosticSink& sink) {

@@ -65,6 +65,7 @@ std::size_t KeyRing::size() const { return impl_->certs.size(); }
 Result<std::size_t> KeyRing::add_certificates(std::span<const std::byte> bytes, const std::string& file) {
   const auto& api = libcrypto();
   if (!api) return make_error(api.error().code, file + ": " + api.error().detail);
+  if (bytes.empty()) return make_error(EBADMSG, file + ": empty, no X.509 certificate");
   std::size_t added = 0, found = 0;
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   if (X509* der = api->d2i_X509(nullptr, &p, static_cast<long>(bytes.size())); der != nullptr) {

@@ -77,8 +77,7 @@ std::string signer_id(const CryptoApi& api, CMS_SignerInfo* si) {
 }  // namespace
 
 bool weak_digest(const std::string& digest) {
-  static constexpr std::string_view kWeak[] = {"MD4", "MD5", "SHA1", "SHA224", "RIPEMD160", "md4", "md5",
-                                               "sha1", "sha224", "rmd160", "ripemd160"};
+  static constexpr std::string_view kWeak[] = {"md4", "md5", "sha1", "sha224", "ripemd160", "rmd160"};
   return std::find(std::begin(kWeak), std::end(kWeak), digest) != std::end(kWeak);
 }
 
@@ -118,7 +117,7 @@ SignatureCheck verify_module_signature(std::span<const std::byte> image, const K
   if (digest != nullptr) {
     const ASN1_OBJECT* oid = nullptr;
     api->X509_ALGOR_get0(&oid, nullptr, nullptr, digest);
-    const char* name = api->OBJ_nid2sn(api->OBJ_obj2nid(oid));
+    const char* name = api->OBJ_nid2ln(api->OBJ_obj2nid(oid));  // "sha256", as the kernel names it
     result.digest = name != nullptr ? name : "unknown";
   }
 

@@ -53,7 +53,7 @@ class KeyRing {
 
   std::size_t size() const;
   bool empty() const { return size() == 0; }
-  /// "CN=..., serial ..." of each certificate, for messages.
+  /// "<subject CN>, serial AA:BB:..." of each certificate, for messages.
   std::vector<std::string> describe() const;
 
   struct Impl;
@@ -74,7 +74,7 @@ enum class SignatureStatus {
 struct SignatureCheck {
   SignatureStatus status = SignatureStatus::unsigned_module;
   int kernel_errno = 0;  ///< what the kernel's mod_verify_sig() returns (0, ENODATA, ENOPKG, ENOKEY, EBADMSG, EKEYREJECTED)
-  std::string digest;    ///< short name of the digest ("sha256"), when read
+  std::string digest;    ///< OpenSSL's long name of the digest ("sha256", as the kernel and modinfo name it), when read
   std::string signer;    ///< the issuer's CN and serial, when read ("Build key, serial 5E:E1:...")
   std::string detail;    ///< why, for bad and unsupported
 };
@@ -82,8 +82,10 @@ struct SignatureCheck {
 /// Checks the signature of the decompressed module \p image against \p keys.
 SignatureCheck verify_module_signature(std::span<const std::byte> image, const KeyRing& keys);
 
-/// True for digests the kernel accepts for module signatures but that are
-/// not collision resistant any more (md4, md5, sha1, sha224, rmd160).
+/// True for digests (SignatureCheck::digest names) the kernel accepts for
+/// module signatures but that are not collision resistant any more, or
+/// weaker than what the kernel signs with: md4, md5, sha1, sha224,
+/// ripemd160 (also by the kernel's name, rmd160).
 bool weak_digest(const std::string& digest);
 
 }  // namespace kmodx::crypto

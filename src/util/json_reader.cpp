@@ -55,8 +55,10 @@ class Parser {
   }
 
   bool value(JsonValue& v, int depth) {
-    if (depth > kMaxDepth) return fail("nested too deeply");
     if (pos_ >= s_.size()) return fail("unexpected end");
+    // At most kMaxDepth objects and arrays inside each other (the root is
+    // at depth 0).
+    if ((s_[pos_] == '{' || s_[pos_] == '[') && depth >= kMaxDepth) return fail("nested too deeply");
     switch (s_[pos_]) {
       case '{': return object(v, depth);
       case '[': return array(v, depth);
