@@ -7,8 +7,8 @@ namespace kmodx {
 
 const JsonValue* JsonValue::get(std::string_view key) const {
   if (type != Type::object) return nullptr;
-  for (const auto& [k, v] : members)
-    if (k == key) return &v;
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    if (keys[i] == key) return &items[i];
   return nullptr;
 }
 
@@ -85,7 +85,8 @@ class Parser {
       skip_space();
       JsonValue member;
       if (!value(member, depth + 1)) return false;
-      v.members.emplace_back(std::move(key), std::move(member));
+      v.keys.push_back(std::move(key));
+      v.items.push_back(std::move(member));
       skip_space();
       if (eat('}')) return true;
       if (!eat(',')) return fail("expected ',' or '}'");

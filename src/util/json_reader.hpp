@@ -21,8 +21,11 @@ struct JsonValue {
   enum class Type { null, boolean, number, string, array, object } type = Type::null;
   bool boolean = false;
   std::string text;  ///< string value, or a number's text
-  std::vector<JsonValue> items;                 ///< array
-  std::vector<std::pair<std::string, JsonValue>> members;  ///< object, in document order
+  /// Array elements; for an object, the member values (keys[i] names items[i]),
+  /// in document order. (One vector of values for both: a member type
+  /// holding a JsonValue could not be declared inside JsonValue.)
+  std::vector<JsonValue> items;
+  std::vector<std::string> keys;  ///< object member names
 
   /// The first member named \p key, or nullptr (also when not an object).
   const JsonValue* get(std::string_view key) const;

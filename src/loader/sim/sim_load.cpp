@@ -224,6 +224,16 @@ Result<void> SimBackend::insert_checked(const InsertRequest& request, bool& wait
                       ": module is from the staging directory, the quality is unknown, you have been warned.");
     ctx.add_taint('C');
   }
+  // check_modinfo_livepatch() (CONFIG_LIVEPATCH=y, as Debian's kernels)
+  // and the KUnit test module taint.
+  if (mod.livepatch) {
+    if (!ctx.kernel_tainted('K')) ctx.log.push_back(mod.name + ": tainting kernel with TAINT_LIVEPATCH");
+    ctx.add_taint('K');
+  }
+  if (mod.test) {
+    if (!ctx.kernel_tainted('N')) ctx.log.push_back(mod.name + ": loading test module taints kernel.");
+    ctx.add_taint('N');
+  }
 
   // add_unformed_module()
   if (const SimModule* old = state->find(mod.name)) {

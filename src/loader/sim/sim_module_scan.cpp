@@ -112,6 +112,8 @@ Result<ScannedModule> scan_module(std::span<const std::byte> image, const std::s
       else if (e.key == "license" && !m.license) m.license = std::string(e.value);
       else if (e.key == "intree") m.intree = true;
       else if (e.key == "staging") m.staging = true;
+      else if (e.key == "livepatch") m.livepatch = true;
+      else if (e.key == "test") m.test = true;
       else if (e.key == "import_ns") m.import_ns.emplace_back(e.value);
       else if (e.key == "firmware") m.firmware.emplace_back(e.value);
       else if (e.key == "softdep") m.softdeps.emplace_back(e.value);

@@ -48,6 +48,8 @@ struct ScannedModule {
   std::optional<std::string> license;
   bool intree = false;
   bool staging = false;
+  bool livepatch = false;  ///< livepatch= (a live patch: taints K)
+  bool test = false;       ///< test= (a KUnit test module: taints N)
   std::vector<std::string> import_ns;
   // Not used by a load; what `kmodx check` looks at around it.
   std::vector<std::string> firmware;  ///< firmware= values

@@ -74,11 +74,11 @@ TEST_CASE("json: a nested document", "[json]") {
       " \t\r\n{\"a\": [1, -2.5e+3, true, false, null, \"x\", [], {}],\n"
       "  \"b\": {\"c\": {\"d\": \"deep\"}}, \"empty\": \"\", \"n\": 0}\n ");
   REQUIRE(v.type == Type::object);
-  REQUIRE(v.members.size() == 4);
-  CHECK(v.members[0].first == "a");
-  CHECK(v.members[1].first == "b");
-  CHECK(v.members[2].first == "empty");
-  CHECK(v.members[3].first == "n");
+  REQUIRE(v.keys.size() == 4);
+  CHECK(v.keys[0] == "a");
+  CHECK(v.keys[1] == "b");
+  CHECK(v.keys[2] == "empty");
+  CHECK(v.keys[3] == "n");
 
   const JsonValue* a = v.get("a");
   REQUIRE(a != nullptr);
@@ -98,7 +98,7 @@ TEST_CASE("json: a nested document", "[json]") {
   CHECK(a->items[6].type == Type::array);
   CHECK(a->items[6].items.empty());
   CHECK(a->items[7].type == Type::object);
-  CHECK(a->items[7].members.empty());
+  CHECK(a->items[7].keys.empty());
 
   const JsonValue* d = v.get("b") ? v.get("b")->get("c") : nullptr;
   REQUIRE(d != nullptr);
@@ -111,9 +111,9 @@ TEST_CASE("json: a nested document", "[json]") {
 
 TEST_CASE("json: get() and member order", "[json]") {
   const JsonValue v = parse_ok(R"({"k": 1, "other": 2, "k": 3})");
-  REQUIRE(v.members.size() == 3);
-  CHECK(v.members[2].first == "k");
-  CHECK(v.members[2].second.text == "3");
+  REQUIRE(v.keys.size() == 3);
+  CHECK(v.keys[2] == "k");
+  CHECK(v.items[2].text == "3");
   // The first member of the name.
   REQUIRE(v.get("k") != nullptr);
   CHECK(v.get("k")->text == "1");
@@ -139,7 +139,7 @@ TEST_CASE("json: top-level scalars and empty containers", "[json]") {
   CHECK(parse_ok("[]").type == Type::array);
   CHECK(parse_ok("[ \n ]").items.empty());
   CHECK(parse_ok("{}").type == Type::object);
-  CHECK(parse_ok("{ \t }").members.empty());
+  CHECK(parse_ok("{ \t }").keys.empty());
   CHECK(parse_ok("[[],[[]]]").items.size() == 2);
 }
 

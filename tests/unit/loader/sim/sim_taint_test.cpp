@@ -79,6 +79,21 @@ TEST_CASE("sim: the kernel's taint mask and its first-time messages", "[sim]") {
   }
 }
 
+TEST_CASE("sim: live patches taint K, test modules N", "[sim]") {
+  SimFixture f;
+  auto k = f.open();
+  KMODX_REQUIRE_OK(k->insert(req(f.module({.name = "patch_one", .extra_modinfo = {"livepatch=Y"}}))));
+  KMODX_REQUIRE_OK(k->insert(req(f.module({.name = "patch_two", .extra_modinfo = {"livepatch=Y"}}))));
+  KMODX_REQUIRE_OK(k->insert(req(f.module({.name = "kunit_case", .extra_modinfo = {"test=Y"}}))));
+  const std::string dmesg = f.read(f.state + "/dmesg");
+  CHECK(count(dmesg, "tainting kernel with TAINT_LIVEPATCH") == 1);
+  CHECK(contains(dmesg, "patch_one: tainting kernel with TAINT_LIVEPATCH\n"));
+  CHECK(contains(dmesg, "kunit_case: loading test module taints kernel.\n"));
+  CHECK(f.read(f.state + "/sys/module/patch_two/taint") == "K\n");
+  CHECK(f.read(f.state + "/sys/module/kunit_case/taint") == "N\n");
+  CHECK(f.read(f.state + "/proc/sys/kernel/tainted") == std::to_string((1UL << 15) | (1UL << 18)) + "\n");
+}
+
 TEST_CASE("sim: a load that fails later still taints", "[sim]") {
   SimFixture f;
   auto k = f.open();
