@@ -36,10 +36,13 @@ struct ModuleFacts {
 };
 
 struct CheckContext {
+  explicit CheckContext(const CheckRequest& r) : request(r) {}
+
   const CheckRequest& request;
   std::optional<loader::SimKernel> kernel;  ///< nullopt: the kernel's exports are unknown
   crypto::KeyRing keys;
   std::vector<ModuleFacts> modules;
+  std::vector<depmod::ModuleRecord> walk;  ///< the tree as depmod's search found it, for the index check
   std::unordered_map<std::string, std::size_t> by_name;  ///< module name → index in modules
   std::unordered_set<std::string> builtin;               ///< names of built-in modules
   std::vector<std::string> builtin_aliases;              ///< alias patterns of built-in modules

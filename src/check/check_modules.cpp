@@ -16,6 +16,7 @@
 
 #include "check/check_context.hpp"
 #include "util/names.hpp"
+#include "util/thread_pool.hpp"
 
 namespace kmodx::check {
 namespace {
@@ -43,8 +44,13 @@ std::string crc_text(std::uint32_t crc) {
   return buf;
 }
 
-void check_symbols(CheckContext& ctx, const ModuleFacts& m,
-                   const std::unordered_map<std::string_view, Export>& exports) {
+// One module's symbols; it reads only what is shared and writes only \p out,
+// so modules are checked on several threads at once.
+void check_symbols(const CheckContext& ctx, const ModuleFacts& m,
+                   const std::unordered_map<std::string_view, Export>& exports, std::vector<CheckFinding>& out) {
+  auto add = [&](const char* kind, const std::string& subject, std::string message) {
+    out.push_back({m.name, m.file, kind, CheckSeverity::error, subject, std::move(message)});
+  };
   const loader::ScannedModule& s = *m.scanned;
   const bool gpl_ok = loader::license_is_gpl_compatible(s.license.value_or("unspecified"));
   std::unordered_set<std::string_view> seen;
@@ -61,22 +67,22 @@ void check_symbols(CheckContext& ctx, const ModuleFacts& m,
     if (!found) {
       // Without the kernel's table only a module's own imports are known.
       if (u.weak || !ctx.kernel) continue;
-      ctx.add(m, "unknown-symbol", CheckSeverity::error, u.name,
+      add("unknown-symbol", u.name,
               "Unknown symbol " + u.name + ": exported neither by the kernel (" + ctx.kernel->exports_description() +
                   ") nor by a module of the tree");
       continue;
     }
     const std::string from = found->owner ? "module " + found->owner->name : std::string("the kernel");
     if (found->gpl_only && !gpl_ok)
-      ctx.add(m, "gpl-only-symbol", CheckSeverity::error, u.name,
+      add("gpl-only-symbol", u.name,
               "uses GPL-only symbol " + u.name + " of " + from + ", but its licence '" +
                   s.license.value_or("unspecified") + "' is not GPL-compatible");
     if (found->crc && s.has_versions && u.crc && *u.crc != *found->crc)
-      ctx.add(m, "crc-mismatch", CheckSeverity::error, u.name,
+      add("crc-mismatch", u.name,
               "disagrees about version of symbol " + u.name + ": " + crc_text(*u.crc) + " here, " +
                   crc_text(*found->crc) + " in " + from);
     if (!found->ns.empty() && std::find(s.import_ns.begin(), s.import_ns.end(), found->ns) == s.import_ns.end())
-      ctx.add(m, "namespace-not-imported", CheckSeverity::error, u.name,
+      add("namespace-not-imported", u.name,
               "uses symbol " + u.name + " from namespace " + found->ns + ", but does not import it");
   }
 }
@@ -204,9 +210,18 @@ void check_soft_dependencies(CheckContext& ctx, const ModuleFacts& m, Dependency
 
 void check_modules(CheckContext& ctx) {
   const auto exports = module_exports(ctx);
+  std::vector<std::vector<CheckFinding>> symbol_findings(ctx.modules.size());
+  {
+    ThreadPool pool(ctx.request.threads);
+    for (std::size_t i = 0; i < ctx.modules.size(); ++i)
+      if (ctx.modules[i].target && ctx.modules[i].scanned)
+        pool.submit([&, i] { check_symbols(ctx, ctx.modules[i], exports, symbol_findings[i]); });
+    pool.wait();
+  }
   FirmwareLookup firmware(ctx.request.firmware_dirs);
   DependencyTargets targets(ctx);
-  for (const ModuleFacts& m : ctx.modules) {
+  for (std::size_t i = 0; i < ctx.modules.size(); ++i) {
+    const ModuleFacts& m = ctx.modules[i];
     if (!m.target) continue;
     if (!m.scanned) {
       ctx.add(m, "module-unreadable", CheckSeverity::error, "", m.unreadable);
@@ -221,7 +236,7 @@ void check_modules(CheckContext& ctx) {
     }
     if (!s.license)
       ctx.add(m, "no-license", CheckSeverity::warning, "", "no MODULE_LICENSE: loading it taints the kernel (P)");
-    check_symbols(ctx, m, exports);
+    for (CheckFinding& f : symbol_findings[i]) ctx.findings.push_back(std::move(f));
     check_signature(ctx, m);
     if (!ctx.request.firmware_dirs.empty()) {
       std::set<std::string> seen;

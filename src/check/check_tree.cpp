@@ -211,7 +211,7 @@ Result<CheckReport> check_module_tree(const CheckRequest& request, DiagnosticSin
   auto phase = [&](const char* name) {
     if (request.phase_done) request.phase_done(name);
   };
-  CheckContext ctx{request, {}, {}, {}, {}, {}, {}, {}, 0};
+  CheckContext ctx(request);
   load_kernel(ctx, sink);
   load_keys(ctx, sink);
   phase("inputs");
@@ -226,6 +226,7 @@ Result<CheckReport> check_module_tree(const CheckRequest& request, DiagnosticSin
   for (depmod::ModuleRecord& r : *found)
     ctx.modules.push_back(
         module_facts(r.name, r.path, relative_file(request.module_dir, r.path), request.targets.empty(), true));
+  if (request.targets.empty()) ctx.walk = std::move(*found);
   if (auto added = add_targets(ctx); !added) return std::move(added).take_error();
   std::sort(ctx.modules.begin(), ctx.modules.end(),
             [](const ModuleFacts& a, const ModuleFacts& b) { return a.file < b.file; });

@@ -107,7 +107,7 @@ struct IndexBuild {
 };
 
 // depmod over the whole tree into a scratch directory, from what check read.
-IndexBuild build_indexes(const CheckContext& ctx) {
+IndexBuild build_indexes(CheckContext& ctx) {
   IndexBuild build;
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/kmodx-check-XXXXXX";
@@ -118,9 +118,10 @@ IndexBuild build_indexes(const CheckContext& ctx) {
     return build;
   }
   build.outdir = buf.data();
-  depmod::PreloadedContents preloaded;
-  for (const ModuleFacts& m : ctx.modules)
-    if (m.contents) preloaded.emplace(m.path, *m.contents);
+  depmod::ReadAlready read;
+  read.walk = std::move(ctx.walk);
+  for (ModuleFacts& m : ctx.modules)
+    if (m.contents) read.contents.emplace(m.path, std::move(*m.contents));
   DepmodRequest request;
   request.module_dir = ctx.request.module_dir;
   request.output_dir = build.outdir;
@@ -128,7 +129,7 @@ IndexBuild build_indexes(const CheckContext& ctx) {
   request.config_paths = ctx.request.config_paths;
   request.threads = ctx.request.threads;
   NullSink quiet;  // its warnings are check's findings
-  if (auto built = depmod::build_module_database(request, quiet, &preloaded); !built)
+  if (auto built = depmod::build_module_database(request, quiet, &read); !built)
     build.error = built.error().detail.empty() ? std::strerror(built.error().code) : built.error().detail;
   return build;
 }

@@ -171,7 +171,7 @@ Result<DepmodOutcome> build_module_database(const DepmodRequest& request, Diagno
 }
 
 Result<DepmodOutcome> depmod::build_module_database(const DepmodRequest& request, DiagnosticSink& sink,
-                                                    const PreloadedContents* preloaded) {
+                                                    ReadAlready* read) {
   DepmodOutcome outcome;
   outcome.data = {new DepmodData(request.symbol_prefix), &delete_data};
   DepmodData& data = *outcome.data;
@@ -183,9 +183,11 @@ Result<DepmodOutcome> depmod::build_module_database(const DepmodRequest& request
   if (request.use_cache) phase(request, "cache");
   // Reading starts while the tree is still walked (module_loader.hpp).
   CacheUse use = cache.use();
-  use.preloaded = preloaded;
+  use.preloaded = read != nullptr ? &read->contents : nullptr;
   ModuleLoadQueue loads(request.threads, use);
-  if (request.files.empty()) {
+  if (request.files.empty() && read != nullptr) {
+    modules = read->walk;  // read->contents fills them in loads.fill()
+  } else if (request.files.empty()) {
     DepmodConfig config = load_depmod_config(
         request.config_paths.empty() ? default_depmod_config_paths() : request.config_paths, request.kernel_version,
         sink);

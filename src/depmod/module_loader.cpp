@@ -77,7 +77,7 @@ void read_module_contents(std::span<const std::byte> image, const std::string& p
 void load_or_reuse(ModuleRecord& module, const CacheUse& cache) {
   if (cache.preloaded != nullptr) {
     if (auto it = cache.preloaded->find(module.path); it != cache.preloaded->end()) {
-      static_cast<ModuleContents&>(module) = it->second;
+      static_cast<ModuleContents&>(module) = std::move(it->second);
       return;
     }
   }

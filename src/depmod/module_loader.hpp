@@ -29,8 +29,9 @@ struct CacheUse {
   timespec cutoff{};                   ///< racy_cutoff() at the start of the run
   CtimeFilesystems* filesystems = nullptr;  ///< where records may be made (required with record)
   /// Contents the caller has read already (kmodx check reads every module
-  /// for itself), by path: taken instead of opening the file.
-  const PreloadedContents* preloaded = nullptr;
+  /// for itself), by path: moved out instead of opening the file. Each path
+  /// is loaded once, so each entry is taken by one thread.
+  PreloadedContents* preloaded = nullptr;
 };
 
 class ModuleLoadQueue {
