@@ -32,6 +32,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/compress.hpp"
+#include "support/openssl_test.hpp"
 #include "support/result_helpers.hpp"
 #include "unit/loader/sim/sim_fixture.hpp"
 
@@ -49,31 +50,11 @@ using Bytes = std::vector<std::byte>;
 
 // ---- OpenSSL, test side ----------------------------------------------------
 
-struct OsslFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-  void operator()(X509* p) const { X509_free(p); }
-  void operator()(X509_NAME* p) const { X509_NAME_free(p); }
-  void operator()(BIO* p) const { BIO_free(p); }
-  void operator()(BIGNUM* p) const { BN_free(p); }
-  void operator()(ASN1_INTEGER* p) const { ASN1_INTEGER_free(p); }
-  void operator()(CMS_ContentInfo* p) const { CMS_ContentInfo_free(p); }
-};
-template <class T>
-using Ossl = std::unique_ptr<T, OsslFree>;
-
-void ossl_check(bool ok, const char* what) {
-  if (!ok) throw std::runtime_error(std::string("OpenSSL: ") + what + " failed");
-}
+using kmodx::test::Ossl;
+using kmodx::test::ossl_check;
 
 // Keys are generated once per run: RSA generation is the slow part.
-EVP_PKEY* build_key() {
-  static Ossl<EVP_PKEY> key = [] {
-    Ossl<EVP_PKEY> k(EVP_RSA_gen(2048));
-    ossl_check(k != nullptr, "EVP_RSA_gen");
-    return k;
-  }();
-  return key.get();
-}
+EVP_PKEY* build_key() { return kmodx::test::test_rsa_key(); }
 
 EVP_PKEY* other_key() {
   static Ossl<EVP_PKEY> key = [] {

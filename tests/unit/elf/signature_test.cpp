@@ -20,6 +20,7 @@
 
 #include "elf/pkcs7_der.hpp"
 #include "support/elf_builder.hpp"
+#include "support/openssl_test.hpp"
 
 using namespace kmodx::test;
 using kmodx::read_signature;
@@ -30,31 +31,11 @@ namespace {
 
 // ---- OpenSSL helpers (test side: build a real PKCS#7 like sign-file) ---------
 
-struct OsslFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-  void operator()(X509* p) const { X509_free(p); }
-  void operator()(X509_NAME* p) const { X509_NAME_free(p); }
-  void operator()(PKCS7* p) const { PKCS7_free(p); }
-  void operator()(BIO* p) const { BIO_free(p); }
-  void operator()(BIGNUM* p) const { BN_free(p); }
-  void operator()(ASN1_INTEGER* p) const { ASN1_INTEGER_free(p); }
-};
-template <class T>
-using Ossl = std::unique_ptr<T, OsslFree>;
-
-void ossl_check(bool ok, const char* what) {
-  if (!ok) throw std::runtime_error(std::string("OpenSSL: ") + what + " failed");
-}
+using kmodx::test::Ossl;
+using kmodx::test::ossl_check;
 
 // One RSA key for the whole run: generating keys is the slow part.
-EVP_PKEY* test_key() {
-  static Ossl<EVP_PKEY> key = [] {
-    Ossl<EVP_PKEY> k(EVP_RSA_gen(2048));
-    ossl_check(k != nullptr, "EVP_RSA_gen");
-    return k;
-  }();
-  return key.get();
-}
+EVP_PKEY* test_key() { return kmodx::test::test_rsa_key(); }
 
 using NameEntries = std::vector<std::pair<std::string, std::string>>;
 
