@@ -68,26 +68,7 @@ EVP_PKEY* other_key() {
 // A self-signed certificate: subject = issuer = CN \p cn (plus O), serial
 // number \p serial (big-endian bytes).
 Ossl<X509> make_cert(EVP_PKEY* key, const std::string& cn, const std::vector<unsigned char>& serial) {
-  Ossl<X509> x(X509_new());
-  ossl_check(x != nullptr, "X509_new");
-  ossl_check(X509_set_version(x.get(), 2) == 1, "X509_set_version");
-  Ossl<BIGNUM> bn(BN_bin2bn(serial.data(), static_cast<int>(serial.size()), nullptr));
-  ossl_check(bn != nullptr, "BN_bin2bn");
-  Ossl<ASN1_INTEGER> ai(BN_to_ASN1_INTEGER(bn.get(), nullptr));
-  ossl_check(ai != nullptr, "BN_to_ASN1_INTEGER");
-  ossl_check(X509_set_serialNumber(x.get(), ai.get()) == 1, "X509_set_serialNumber");
-  ossl_check(X509_gmtime_adj(X509_getm_notBefore(x.get()), 0) != nullptr, "notBefore");
-  ossl_check(X509_gmtime_adj(X509_getm_notAfter(x.get()), 3600) != nullptr, "notAfter");
-  Ossl<X509_NAME> name(X509_NAME_new());
-  for (const auto& [field, value] : {std::pair<std::string, std::string>{"O", "kmodx test"}, {"CN", cn}})
-    ossl_check(X509_NAME_add_entry_by_txt(name.get(), field.c_str(), MBSTRING_UTF8,
-                                          reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1, 0) == 1,
-               "X509_NAME_add_entry_by_txt");
-  ossl_check(X509_set_subject_name(x.get(), name.get()) == 1, "X509_set_subject_name");
-  ossl_check(X509_set_issuer_name(x.get(), name.get()) == 1, "X509_set_issuer_name");
-  ossl_check(X509_set_pubkey(x.get(), key) == 1, "X509_set_pubkey");
-  ossl_check(X509_sign(x.get(), key, EVP_sha256()) > 0, "X509_sign");
-  return x;
+  return self_signed_cert(key, {{"O", "kmodx test"}, {"CN", cn}}, serial);
 }
 
 Bytes der_of(X509* cert) {

@@ -42,27 +42,7 @@ using NameEntries = std::vector<std::pair<std::string, std::string>>;
 // Self-signed certificate with the given issuer/subject name and serial
 // number (big-endian bytes, any leading zeros).
 Ossl<X509> make_cert(const NameEntries& name, const Bytes& serial) {
-  Ossl<X509> x(X509_new());
-  ossl_check(x != nullptr, "X509_new");
-  ossl_check(X509_set_version(x.get(), 2) == 1, "X509_set_version");
-  Ossl<BIGNUM> bn(BN_bin2bn(serial.data(), static_cast<int>(serial.size()), nullptr));
-  ossl_check(bn != nullptr, "BN_bin2bn");
-  Ossl<ASN1_INTEGER> ai(BN_to_ASN1_INTEGER(bn.get(), nullptr));
-  ossl_check(ai != nullptr, "BN_to_ASN1_INTEGER");
-  ossl_check(X509_set_serialNumber(x.get(), ai.get()) == 1, "X509_set_serialNumber");
-  ossl_check(X509_gmtime_adj(X509_getm_notBefore(x.get()), 0) != nullptr, "notBefore");
-  ossl_check(X509_gmtime_adj(X509_getm_notAfter(x.get()), 3600) != nullptr, "notAfter");
-  Ossl<X509_NAME> nm(X509_NAME_new());
-  for (const auto& [field, value] : name)
-    ossl_check(X509_NAME_add_entry_by_txt(nm.get(), field.c_str(), MBSTRING_UTF8,
-                                          reinterpret_cast<const unsigned char*>(value.c_str()),
-                                          -1, -1, 0) == 1,
-               "X509_NAME_add_entry_by_txt");
-  ossl_check(X509_set_subject_name(x.get(), nm.get()) == 1, "X509_set_subject_name");
-  ossl_check(X509_set_issuer_name(x.get(), nm.get()) == 1, "X509_set_issuer_name");
-  ossl_check(X509_set_pubkey(x.get(), test_key()) == 1, "X509_set_pubkey");
-  ossl_check(X509_sign(x.get(), test_key(), EVP_sha256()) > 0, "X509_sign");
-  return x;
+  return kmodx::test::self_signed_cert(test_key(), name, serial);
 }
 
 constexpr int kSignFlags = PKCS7_BINARY | PKCS7_DETACHED | PKCS7_NOATTR | PKCS7_NOCERTS;
