@@ -34,7 +34,8 @@ std::unordered_map<std::string_view, Export> module_exports(const CheckContext& 
   std::unordered_map<std::string_view, Export> out;
   for (const ModuleFacts& m : ctx.modules)
     if (m.scanned)
-      for (const loader::SimExport& e : m.scanned->exports) out.try_emplace(e.name, Export{&m, e.crc, e.gpl_only, e.ns});
+      for (const loader::SimExport& e : m.scanned->exports)
+        out.try_emplace(e.name, Export{&m, e.crc, e.gpl_only, e.ns});
   return out;
 }
 
@@ -68,22 +69,22 @@ void check_symbols(const CheckContext& ctx, const ModuleFacts& m,
       // Without the kernel's table only a module's own imports are known.
       if (u.weak || !ctx.kernel) continue;
       add("unknown-symbol", u.name,
-              "Unknown symbol " + u.name + ": exported neither by the kernel (" + ctx.kernel->exports_description() +
-                  ") nor by a module of the tree");
+          "Unknown symbol " + u.name + ": exported neither by the kernel (" + ctx.kernel->exports_description() +
+              ") nor by a module of the tree");
       continue;
     }
     const std::string from = found->owner ? "module " + found->owner->name : std::string("the kernel");
     if (found->gpl_only && !gpl_ok)
       add("gpl-only-symbol", u.name,
-              "uses GPL-only symbol " + u.name + " of " + from + ", but its licence '" +
-                  s.license.value_or("unspecified") + "' is not GPL-compatible");
+          "uses GPL-only symbol " + u.name + " of " + from + ", but its licence '" +
+              s.license.value_or("unspecified") + "' is not GPL-compatible");
     if (found->crc && s.has_versions && u.crc && *u.crc != *found->crc)
       add("crc-mismatch", u.name,
-              "disagrees about version of symbol " + u.name + ": " + crc_text(*u.crc) + " here, " +
-                  crc_text(*found->crc) + " in " + from);
+          "disagrees about version of symbol " + u.name + ": " + crc_text(*u.crc) + " here, " +
+              crc_text(*found->crc) + " in " + from);
     if (!found->ns.empty() && std::find(s.import_ns.begin(), s.import_ns.end(), found->ns) == s.import_ns.end())
       add("namespace-not-imported", u.name,
-              "uses symbol " + u.name + " from namespace " + found->ns + ", but does not import it");
+          "uses symbol " + u.name + " from namespace " + found->ns + ", but does not import it");
   }
 }
 
@@ -103,7 +104,8 @@ void check_signature(CheckContext& ctx, const ModuleFacts& m) {
       return;
     case SignatureStatus::unknown_key:
       if (ctx.keys.empty()) return;  // --require-signed alone: presence only
-      ctx.add(m, "unknown-key", CheckSeverity::error, sig.signer, "signed with a key the kernel does not have: " + sig.signer);
+      ctx.add(m, "unknown-key", CheckSeverity::error, sig.signer,
+              "signed with a key the kernel does not have: " + sig.signer);
       return;
     case SignatureStatus::bad:
       if (ctx.keys.empty() && sig.kernel_errno == EKEYREJECTED) return;
@@ -122,7 +124,10 @@ class FirmwareLookup {
   bool exists(const std::string& name) {
     auto [it, added] = known_.try_emplace(name, false);
     if (!added) return it->second;
-    if (name.empty() || name.find("..") != std::string::npos) return false;
+    // The kernel's loader refuses names that climb out of its directories.
+    if (name.empty() || name == ".." || name.starts_with("../") || name.find("/../") != std::string::npos ||
+        name.ends_with("/.."))
+      return false;
     for (const std::string& dir : dirs_)
       for (const char* suffix : {"", ".xz", ".zst"}) {
         struct stat st;
@@ -229,7 +234,8 @@ void check_modules(CheckContext& ctx) {
     }
     const loader::ScannedModule& s = *m.scanned;
     if (!s.vermagic) {
-      ctx.add(m, "vermagic", CheckSeverity::error, "", "no vermagic: the kernel refuses it (bad vermagic) unless forced");
+      ctx.add(m, "vermagic", CheckSeverity::error, "",
+              "no vermagic: the kernel refuses it (bad vermagic) unless forced");
     } else if (std::string_view(*s.vermagic).substr(0, s.vermagic->find(' ')) != ctx.request.release) {
       ctx.add(m, "vermagic", CheckSeverity::error, *s.vermagic,
               "version magic '" + *s.vermagic + "' does not match release " + ctx.request.release);

@@ -60,7 +60,8 @@ void load_kernel(CheckContext& ctx, DiagnosticSink& sink) {
   std::string file = req.symvers;
   const bool system_map = file.empty() && !req.system_map.empty();
   if (system_map) file = req.system_map;
-  if (file.empty() && is_file(req.module_dir + "/build/Module.symvers")) file = req.module_dir + "/build/Module.symvers";
+  const std::string build_symvers = req.module_dir + "/build/Module.symvers";
+  if (file.empty() && is_file(build_symvers)) file = build_symvers;
   if (file.empty()) {
     sink.report(Severity::warning,
                 "no kernel exports (-E Module.symvers, -F System.map, or " + req.module_dir +
@@ -74,7 +75,8 @@ void load_kernel(CheckContext& ctx, DiagnosticSink& sink) {
   // A file of no symbols would make every import unknown: it is no export
   // table, and the kernel's side is left unchecked.
   if (kernel->symbol_count() == 0)
-    return input_error(ctx, sink, file + ": no kernel exports in it: the symbols the kernel must provide are not checked");
+    return input_error(ctx, sink,
+                       file + ": no kernel exports in it: the symbols the kernel must provide are not checked");
   ctx.kernel.emplace(std::move(*kernel));
 }
 

@@ -152,7 +152,8 @@ void compare_indexes(CheckContext& ctx, DiagnosticSink& sink, IndexBuild build) 
     return;
   }
   std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(build.outdir, ec)) names.push_back(entry.path().filename());
+  for (const auto& entry : std::filesystem::directory_iterator(build.outdir, ec))
+    names.push_back(entry.path().filename());
   std::sort(names.begin(), names.end());
   for (const std::string& name : names) {
     auto want = read_text_file(build.outdir + "/" + name, std::size_t{1} << 30);

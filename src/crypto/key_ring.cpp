@@ -93,7 +93,9 @@ Result<std::size_t> KeyRing::add_kernel_image(std::span<const std::byte> bytes, 
   std::span<const std::byte> vmlinux = bytes;
   if (bytes.size() < 4 || std::memcmp(bytes.data(), kElf, 4) != 0) {
     auto payload = bzimage_payload(bytes);
-    if (!payload) return make_error(EBADMSG, file + ": neither a vmlinux ELF image nor an x86 bzImage (no HdrS header or a payload outside the file)");
+    if (!payload)
+      return make_error(EBADMSG, file + ": neither a vmlinux ELF image nor an x86 bzImage (no HdrS header, or "
+                                        "a payload outside the file)");
     if (detect_compression(*payload) == Compression::none)
       return make_error(EBADMSG, file + ": the bzImage payload is not xz, gzip or zstd data");
     OpenOptions options;
@@ -114,7 +116,8 @@ Result<std::size_t> KeyRing::add_kernel_image(std::span<const std::byte> bytes, 
     if (hit == nullptr) break;
     at = static_cast<std::size_t>(static_cast<const std::byte*>(hit) - vmlinux.data());
     if (!looks_like_certificate(vmlinux.data() + at)) continue;
-    const std::size_t len = 4 + (std::to_integer<std::size_t>(vmlinux[at + 2]) << 8 | std::to_integer<std::size_t>(vmlinux[at + 3]));
+    const std::size_t len =
+        4 + (std::to_integer<std::size_t>(vmlinux[at + 2]) << 8 | std::to_integer<std::size_t>(vmlinux[at + 3]));
     if (len > vmlinux.size() - at) continue;
     const auto* p = reinterpret_cast<const unsigned char*>(vmlinux.data() + at);
     X509* cert = api->d2i_X509(nullptr, &p, static_cast<long>(len));
@@ -143,7 +146,8 @@ std::string certificate_name(X509* cert) {
   }
   const ASN1_INTEGER* serial = api.X509_get0_serialNumber(cert);
   const auto* data = api.ASN1_STRING_get0_data(serial);
-  out += ", serial " + format_hex(std::span<const std::uint8_t>(data, static_cast<std::size_t>(api.ASN1_STRING_length(serial))));
+  const auto length = static_cast<std::size_t>(api.ASN1_STRING_length(serial));
+  out += ", serial " + format_hex(std::span<const std::uint8_t>(data, length));
   return out;
 }
 

@@ -88,9 +88,11 @@ SignatureCheck verify_module_signature(std::span<const std::byte> image, const K
   const std::size_t len = image.size() - kMagic.size();
   if (len <= kInfoSize) return outcome(SignatureStatus::bad, EBADMSG, "no room for the signature information");
   const auto* info = reinterpret_cast<const std::uint8_t*>(image.data() + len - kInfoSize);
-  const std::size_t sig_len = std::size_t{info[8]} << 24 | std::size_t{info[9]} << 16 | std::size_t{info[10]} << 8 | info[11];
+  const std::size_t sig_len =
+      std::size_t{info[8]} << 24 | std::size_t{info[9]} << 16 | std::size_t{info[10]} << 8 | info[11];
   if (sig_len >= len - kInfoSize)
-    return outcome(SignatureStatus::bad, EBADMSG, "signature length " + std::to_string(sig_len) + " exceeds the module");
+    return outcome(SignatureStatus::bad, EBADMSG,
+                   "signature length " + std::to_string(sig_len) + " exceeds the module");
   if (info[2] != kIdPkcs7)
     return outcome(SignatureStatus::unsupported, ENOPKG, "not signed with expected PKCS#7 message");
   if (info[0] != 0 || info[1] != 0 || info[3] != 0 || info[4] != 0 || info[5] != 0 || info[6] != 0 || info[7] != 0)

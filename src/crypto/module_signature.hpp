@@ -73,7 +73,9 @@ enum class SignatureStatus {
 
 struct SignatureCheck {
   SignatureStatus status = SignatureStatus::unsigned_module;
-  int kernel_errno = 0;  ///< what the kernel's mod_verify_sig() returns (0, ENODATA, ENOPKG, ENOKEY, EBADMSG, EKEYREJECTED)
+  /// What the kernel's mod_verify_sig() returns: 0, ENODATA, ENOPKG, ENOKEY,
+  /// EBADMSG or EKEYREJECTED.
+  int kernel_errno = 0;
   std::string digest;    ///< OpenSSL's long name of the digest ("sha256", as the kernel and modinfo name it), when read
   std::string signer;    ///< the issuer's CN and serial, when read ("Build key, serial 5E:E1:...")
   std::string detail;    ///< why, for bad and unsupported
