@@ -58,6 +58,9 @@ struct CheckContext {
   bool checks_signatures() const { return !keys.empty() || request.require_signed; }
 };
 
+/// Whether \p path is (or leads by symlinks to) a regular file.
+bool is_file(const std::string& path);
+
 /// The report's order (CheckReport::findings): by file, tree-wide findings
 /// last, then kind, subject and message.
 bool finding_order(const CheckFinding& a, const CheckFinding& b);

@@ -29,10 +29,6 @@ std::size_t CheckReport::warnings() const { return findings.size() - errors(); }
 namespace check {
 namespace {
 
-bool is_file(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
 
 // Text from an input file, for a message: bytes outside printable ASCII as
 // \xNN, so that a binary file's line cannot garble a terminal.
@@ -192,6 +188,11 @@ void load_builtin(CheckContext& ctx) {
 }
 
 }  // namespace
+
+bool is_file(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
 
 bool finding_order(const CheckFinding& a, const CheckFinding& b) {
   // Tree-wide findings (no file) last.

@@ -21,11 +21,6 @@
 namespace kmodx::check {
 namespace {
 
-bool is_file(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
 std::string in_dir(const std::string& dir, std::string_view path) {
   return path.starts_with('/') ? std::string(path) : dir + "/" + std::string(path);
 }
